@@ -1,0 +1,55 @@
+# Every task a person or CI runs, by name. Each target creates or reuses .venv.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+sources := volt_sdk tests bench codegen
+
+.PHONY: help install generate generate-check lint format typecheck test bench check demo clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the package with its dev tools
+
+generate: $(STAMP)  ## Regenerate generated/volt_graphql from queries/
+	$(PY) -m codegen.generate
+
+generate-check: $(STAMP)  ## Fail if generated/ differs from what queries/ produce
+	$(PY) -m codegen.generate --check
+
+lint: $(STAMP)  ## ruff: lint and formatting check
+	$(VENV)/bin/ruff check $(sources)
+	$(VENV)/bin/ruff format --check $(sources)
+
+format: $(STAMP)  ## ruff: fix imports and format
+	$(VENV)/bin/ruff check --fix $(sources)
+	$(VENV)/bin/ruff format $(sources)
+
+typecheck: $(STAMP)  ## mypy --strict (package, generated code, tests) and pyright (public API)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pyright
+
+test: $(STAMP)  ## Run the test suite
+	$(PY) -m pytest
+
+bench: $(STAMP)  ## Run the benchmarks (ratios against baselines measured in the same run)
+	$(PY) bench/overhead.py
+
+check: generate-check lint typecheck test  ## Everything CI runs
+
+demo:  ## The main job arrives with the sandbox (issue "Volt sandbox, volt CLI and the one-command demo")
+	@echo "make demo needs the local Volt sandbox, which is not built yet." >&2
+	@exit 2
+
+clean:  ## Remove the virtual environment and caches
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,210 @@
+"""Per-call CPU overhead of ``AsyncVolt.send_message`` against a raw httpx floor.
+
+Both sides run over the same ``httpx.MockTransport`` returning the same canned
+``createMessage`` response, in the same process and run, alternating in rounds
+so that machine noise hits both alike. Every call uses a recipient number never
+used before, so no cache flatters the figure.
+
+- baseline ("raw httpx"): ``httpx.AsyncClient.post`` of the same request body and
+  headers, plus ``json.loads`` of the response;
+- ``AsyncVolt.send_message``: phone normalization, message checks, the generated
+  operation, auth, response mapping and the typed ``Message``;
+- ``Volt.send_message`` (blocking) against a raw ``httpx.Client.post`` floor;
+- the bare generated client (``volt_graphql``) with the same executor, for reference.
+
+Target (issue 2): AsyncVolt at most 1.15x the raw httpx CPU per call.
+
+    python bench/overhead.py [--calls 2000] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from volt_sdk import AsyncVolt, Volt, __version__
+
+URL = "https://api.respondflow.com/graphql"
+TOKEN = "bench-token"
+FROM = "+15555550123"
+BODY = "Your One Time Code is 654312\n\nReply STOP to opt-out."
+CANNED = json.dumps(
+    {
+        "data": {
+            "createMessage": {
+                "id": "msg_1",
+                "legacyId": None,
+                "toNumber": "+15555550145",
+                "fromNumber": FROM,
+                "status": "queued",
+                "statusDescription": None,
+                "media": [],
+                "body": BODY,
+                "sentAt": None,
+                "confirmedAt": None,
+                "errorCode": None,
+            }
+        }
+    }
+).encode()
+HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": f"volt-sdk-python/{__version__}",
+    "Authorization": f"Bearer {TOKEN}",
+}
+_numbers = itertools.count(2_000_000_000)
+
+
+def fresh_number() -> str:
+    """A North American number this process has not used before."""
+    return f"+1{next(_numbers)}"
+
+
+def handler(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, content=CANNED, headers={"content-type": "application/json"})
+
+
+def transport() -> httpx.MockTransport:
+    return httpx.MockTransport(handler)
+
+
+def raw_payload(query: str, to: str) -> bytes:
+    # The same document the SDK sends, so both sides serialize the same bytes.
+    return json.dumps(
+        {
+            "query": query,
+            "operationName": "CreateMessage",
+            "variables": {"to": to, "from": FROM, "body": BODY},
+        }
+    ).encode()
+
+
+def capture_query() -> str:
+    """The exact document AsyncVolt sends, captured once over a mock transport."""
+    seen: list[bytes] = []
+
+    def capture(request: httpx.Request) -> httpx.Response:
+        seen.append(request.content)
+        return handler(request)
+
+    with Volt(token=TOKEN, http_client=httpx.Client(transport=httpx.MockTransport(capture))) as v:
+        v.send_message(to=fresh_number(), from_=FROM, body=BODY)
+    query: str = json.loads(seen[0])["query"]
+    return query
+
+
+async def time_async(calls: int, fn: Callable[[], Awaitable[Any]]) -> float:
+    """CPU seconds per call."""
+    start = time.process_time()
+    for _ in range(calls):
+        await fn()
+    return (time.process_time() - start) / calls
+
+
+def time_sync(calls: int, fn: Callable[[], Any]) -> float:
+    start = time.process_time()
+    for _ in range(calls):
+        fn()
+    return (time.process_time() - start) / calls
+
+
+async def run_async(query: str, calls: int, rounds: int) -> dict[str, list[float]]:
+    raw_client = httpx.AsyncClient(transport=transport())
+    sdk = AsyncVolt(token=TOKEN, http_client=httpx.AsyncClient(transport=transport()))
+    bare = sdk._gql  # the generated client, behind the same executor
+
+    async def raw() -> None:
+        response = await raw_client.post(
+            URL, content=raw_payload(query, fresh_number()), headers=HEADERS
+        )
+        json.loads(response.content)
+
+    async def facade() -> None:
+        await sdk.send_message(to=fresh_number(), from_=FROM, body=BODY)
+
+    async def generated() -> None:
+        await bare.create_message(to=fresh_number(), from_=FROM, body=BODY)
+
+    results: dict[str, list[float]] = {"raw": [], "AsyncVolt": [], "generated": []}
+    for fn in (raw, facade, generated):  # warm-up
+        await time_async(200, fn)
+    for _ in range(rounds):
+        results["raw"].append(await time_async(calls, raw))
+        results["AsyncVolt"].append(await time_async(calls, facade))
+        results["generated"].append(await time_async(calls, generated))
+    await raw_client.aclose()
+    return results
+
+
+def run_sync(query: str, calls: int, rounds: int) -> dict[str, list[float]]:
+    raw_client = httpx.Client(transport=transport())
+    sdk = Volt(token=TOKEN, http_client=httpx.Client(transport=transport()))
+
+    def raw() -> None:
+        response = raw_client.post(URL, content=raw_payload(query, fresh_number()), headers=HEADERS)
+        json.loads(response.content)
+
+    def facade() -> None:
+        sdk.send_message(to=fresh_number(), from_=FROM, body=BODY)
+
+    results: dict[str, list[float]] = {"raw sync": [], "Volt": []}
+    for fn in (raw, facade):
+        time_sync(200, fn)
+    for _ in range(rounds):
+        results["raw sync"].append(time_sync(calls, raw))
+        results["Volt"].append(time_sync(calls, facade))
+    raw_client.close()
+    return results
+
+
+def ratio(results: dict[str, list[float]], name: str, base: str) -> float:
+    """Median over rounds of the per-round ratio (each round measured back to back)."""
+    return statistics.median(a / b for a, b in zip(results[name], results[base], strict=True))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="send_message CPU overhead vs raw httpx")
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    query = capture_query()
+
+    results = asyncio.run(run_async(query, args.calls, args.rounds))
+    results.update(run_sync(query, args.calls, args.rounds))
+
+    print(
+        f"volt-sdk {__version__}, Python {platform.python_version()}, httpx {httpx.__version__}, "
+        f"{os.cpu_count()} CPUs, {args.rounds} rounds x {args.calls} calls, distinct recipients"
+    )
+    print(f"{'client':<26}{'CPU us/call (median)':>22}{'ratio':>10}  baseline")
+    rows = [
+        ("raw httpx (async)", "raw", "raw"),
+        ("AsyncVolt.send_message", "AsyncVolt", "raw"),
+        ("generated client", "generated", "raw"),
+        ("raw httpx (sync)", "raw sync", "raw sync"),
+        ("Volt.send_message", "Volt", "raw sync"),
+    ]
+    for label, name, base in rows:
+        us = statistics.median(results[name]) * 1e6
+        print(f"{label:<26}{us:>22.1f}{ratio(results, name, base):>9.2f}x  {base}")
+    target = 1.15
+    achieved = ratio(results, "AsyncVolt", "raw")
+    verdict = "meets" if achieved <= target else "MISSES"
+    print(f"AsyncVolt / raw httpx = {achieved:.2f}x: {verdict} the target of <= {target:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

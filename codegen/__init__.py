@@ -1,0 +1,1 @@
+"""Build-time helpers for generating ``generated/volt_graphql`` (not shipped)."""

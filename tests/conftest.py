@@ -1,0 +1,19 @@
+"""Shared fixtures: every test starts with a known token in the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from .payloads import TOKEN
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def volt_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with a known token and no URL override."""
+    monkeypatch.setenv("VOLT_API_TOKEN", TOKEN)
+    monkeypatch.delenv("VOLT_API_URL", raising=False)

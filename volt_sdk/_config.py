@@ -1,0 +1,179 @@
+"""Client configuration: token, endpoint, timeout, phone rules, auth."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from typing import Final
+
+import httpx
+
+from ._errors import ConfigurationError
+from ._version import __version__
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "BearerAuth",
+    "ClientConfig",
+    "NotGiven",
+    "resolve_config",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.respondflow.com/graphql"
+#: 30 s for the whole exchange, 10 s to connect. Never unbounded: a client with
+#: no timeout hangs forever on a stuck connection (twilio-python issue 460).
+DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+USER_AGENT: Final = f"volt-sdk-python/{__version__}"
+
+TOKEN_ENV: Final = "VOLT_API_TOKEN"
+URL_ENV: Final = "VOLT_API_URL"
+
+
+class NotGiven:
+    """Marks an option the caller did not give (distinct from ``None``)."""
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+
+
+class BearerAuth(httpx.Auth):
+    """``Authorization: Bearer <token>`` as an :class:`httpx.Auth`.
+
+    Passed on every request, so it applies to an ``http_client`` the user built
+    too. Its repr never shows the token.
+    """
+
+    __slots__ = ("_header",)
+
+    def __init__(self, token: str) -> None:
+        self._header = f"Bearer {token}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return "BearerAuth(token='***')"
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """The resolved settings of one client. The token is kept out of repr."""
+
+    token: str = field(repr=False)
+    base_url: str
+    timeout: httpx.Timeout
+    default_region: str | None
+    strict_numbers: bool
+    user_agent: str
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_url(base_url: str) -> str:
+    try:
+        url = httpx.URL(base_url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise ConfigurationError(
+            f"base_url: {base_url!r} is not a valid URL ({exc}); "
+            f"expected something like {DEFAULT_BASE_URL!r}"
+        ) from None
+    if url.scheme not in ("https", "http") or not url.host:
+        raise ConfigurationError(
+            f"base_url: {base_url!r} must be an absolute http(s) URL, such as {DEFAULT_BASE_URL!r}"
+        )
+    if url.scheme == "http" and not _is_loopback(url.host):
+        # The token would cross the network in clear text.
+        raise ConfigurationError(
+            f"base_url: refusing to send the API token over plain http to {url.host!r}; "
+            "use https (plain http is allowed only for loopback hosts such as a local sandbox)"
+        )
+    return str(url)
+
+
+def _check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if timeout is None:
+        raise ConfigurationError(
+            "timeout: None would let a request hang forever; give a number of seconds "
+            "or an httpx.Timeout"
+        )
+    if isinstance(timeout, httpx.Timeout):
+        if None in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+            raise ConfigurationError(
+                "timeout: every phase of an httpx.Timeout must be bounded (no None)"
+            )
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ConfigurationError(
+            f"timeout: expected a positive number of seconds or an httpx.Timeout, got {timeout!r}"
+        )
+    return httpx.Timeout(float(timeout), connect=min(float(timeout), 10.0))
+
+
+def resolve_config(
+    *,
+    token: str | None,
+    base_url: str | None,
+    timeout: float | httpx.Timeout | None | NotGiven,
+    default_region: str | None,
+    strict_numbers: bool,
+) -> ClientConfig:
+    """Apply the environment fallbacks and check every option."""
+    if token is None:
+        token = os.environ.get(TOKEN_ENV)
+    if not token or not isinstance(token, str) or not token.strip():
+        raise ConfigurationError(
+            f"No API token: pass token=... or set the {TOKEN_ENV} environment variable "
+            "(Volt: Settings > Developers, or ask api@textvolt.com)"
+        )
+    token = token.strip()
+    if any(c in token for c in "\r\n\t ") or not token.isascii():
+        # Keep the token itself out of the message.
+        raise ConfigurationError("token: contains whitespace or non-ASCII characters")
+    if base_url is None:
+        base_url = os.environ.get(URL_ENV) or DEFAULT_BASE_URL
+    resolved_timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else _check_timeout(timeout)
+    region: str | None = None
+    if default_region is not None:
+        # Imported here: phonenumbers' region table is only needed when set.
+        from phonenumbers import SUPPORTED_REGIONS
+
+        region = default_region.upper()
+        if region not in SUPPORTED_REGIONS:
+            raise ConfigurationError(
+                f"default_region: {default_region!r} is not a known ISO 3166-1 region code "
+                "(expected e.g. 'US', 'CA', 'GB')"
+            )
+    return ClientConfig(
+        token=token,
+        base_url=_check_url(base_url),
+        timeout=resolved_timeout,
+        default_region=region,
+        strict_numbers=bool(strict_numbers),
+        user_agent=USER_AGENT,
+    )

@@ -1,0 +1,290 @@
+"""Every error volt-sdk raises, rooted at :class:`VoltError`.
+
+The tree::
+
+    VoltError
+    ├── ConfigurationError            bad or missing client settings (also a ValueError)
+    ├── ValidationError               bad input, refused before any request (also a ValueError)
+    │   ├── InvalidPhoneNumberError   not a usable phone number
+    │   └── InvalidMessageError       body / media refused (empty body, bad media URL, ...)
+    ├── TransportError                the request did not complete
+    │   ├── VoltConnectionError       could not connect, or the connection dropped
+    │   └── VoltTimeoutError          connect, read, write or pool timeout
+    └── APIError                      Volt answered, and the answer is an error
+        ├── APIStatusError            a non-2xx HTTP status
+        │   ├── AuthenticationError   401 / 403: bad, expired or under-scoped token
+        │   └── RateLimitError        429, with ``retry_after`` when Volt said
+        ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
+        ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
+        └── NotFoundError             a ``get_*`` whose result is null
+
+Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
+are translated at the boundary and never escape raw. No error's text or repr ever
+contains the API token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIError",
+    "APIStatusError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "GraphQLError",
+    "GraphQLErrorDetail",
+    "InvalidMessageError",
+    "InvalidPhoneNumberError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "RateLimitError",
+    "TransportError",
+    "ValidationError",
+    "VoltConnectionError",
+    "VoltError",
+    "VoltTimeoutError",
+]
+
+# How much of an unexpected body an error message quotes.
+BODY_EXCERPT_CHARS = 200
+
+
+def body_excerpt(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
+    """One line, at most ``limit`` characters, of a response body for an error message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class VoltError(Exception):
+    """Base class of every error raised by volt-sdk."""
+
+    message: str
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConfigurationError(VoltError, ValueError):
+    """The client cannot be built as configured (missing token, bad URL, ...)."""
+
+
+class ValidationError(VoltError, ValueError):
+    """An argument was refused before any request was sent.
+
+    ``argument`` names the parameter (``"to"``, ``"media[1]"``), ``value`` is
+    what was given.
+    """
+
+    argument: str
+    value: object
+    reason: str
+
+    def __init__(self, message: str, *, argument: str, value: object, reason: str) -> None:
+        super().__init__(message)
+        self.argument = argument
+        self.value = value
+        self.reason = reason
+
+
+class InvalidPhoneNumberError(ValidationError):
+    """A phone number argument could not be turned into E.164.
+
+    ``reason`` is one of ``"not_a_number"``, ``"invalid_country_code"``,
+    ``"too_short"``, ``"too_long"``, ``"invalid_length"``, ``"not_valid"``
+    (strict checking only) or ``"missing_country_code"``.
+    """
+
+
+class InvalidMessageError(ValidationError):
+    """A message's body or media was refused before sending."""
+
+
+class TransportError(VoltError):
+    """The HTTP exchange did not complete.
+
+    ``request`` is the :class:`httpx.Request` that was attempted. Whether a
+    mutation reached Volt is unknown unless the subclass says otherwise.
+    """
+
+    request: httpx.Request | None
+
+    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+        super().__init__(message)
+        self.request = request
+
+
+class VoltConnectionError(TransportError):
+    """Could not connect to Volt, or the connection broke during the exchange."""
+
+
+class VoltTimeoutError(TransportError):
+    """The request timed out (``phase`` is ``connect``, ``read``, ``write`` or ``pool``)."""
+
+    phase: str
+
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, phase: str = "read"
+    ) -> None:
+        super().__init__(message, request=request)
+        self.phase = phase
+
+
+class APIError(VoltError):
+    """Volt answered, and the answer is an error.
+
+    ``operation`` is the GraphQL operation name; ``status_code`` the HTTP status;
+    ``request_id`` the value of a request id header when Volt sent one.
+    """
+
+    operation: str | None
+    status_code: int | None
+    request_id: str | None
+    response: httpx.Response | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.operation = operation
+        self.response = response
+        self.status_code = response.status_code if response is not None else None
+        self.request_id = _request_id(response)
+
+
+def _request_id(response: httpx.Response | None) -> str | None:
+    if response is None:
+        return None
+    headers = response.headers
+    value: str | None = headers.get("x-request-id") or headers.get("x-amzn-requestid")
+    return value
+
+
+class APIStatusError(APIError):
+    """Volt answered with a non-2xx HTTP status. ``body`` is a short excerpt."""
+
+    body: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, operation=operation, response=response)
+        self.body = body
+
+
+class AuthenticationError(APIStatusError):
+    """401 or 403: the token is missing, wrong, expired or lacks a permission."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests. ``retry_after`` is in seconds, when Volt said."""
+
+    retry_after: float | None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+        body: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, response=response, body=body)
+        self.retry_after = retry_after
+
+
+class MalformedResponseError(APIError):
+    """The response is not a GraphQL response: not JSON, HTML, or JSON without ``data``."""
+
+    body: str
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, operation=operation, response=response)
+        self.body = body
+
+
+@dataclass(frozen=True)
+class GraphQLErrorDetail:
+    """One entry of a GraphQL response's ``errors`` list, as Volt sent it."""
+
+    message: str
+    path: tuple[str | int, ...] | None = None
+    locations: tuple[Mapping[str, Any], ...] | None = None
+    extensions: Mapping[str, Any] = field(default_factory=dict[str, Any])
+
+    @property
+    def code(self) -> str | None:
+        """``extensions.code`` when present (Volt may not send one, REFERENCE 8.1)."""
+        code = self.extensions.get("code")
+        return code if isinstance(code, str) else None
+
+
+class GraphQLError(APIError):
+    """The response carried GraphQL ``errors``.
+
+    ``errors`` keeps every entry with its ``extensions``. ``data`` is the partial
+    data that came with them, if any (queries may return partial results).
+    """
+
+    errors: tuple[GraphQLErrorDetail, ...]
+    data: Mapping[str, Any] | None
+
+    def __init__(
+        self,
+        errors: Sequence[GraphQLErrorDetail],
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        messages = "; ".join(e.message for e in errors) or "unknown error"
+        prefix = f"{operation}: " if operation else ""
+        super().__init__(f"{prefix}{messages}", operation=operation, response=response)
+        self.errors = tuple(errors)
+        self.data = data
+
+    @property
+    def messages(self) -> list[str]:
+        return [e.message for e in self.errors]
+
+
+class NotFoundError(APIError):
+    """A lookup (``get_*``) returned null: no such object for this organization."""
+
+    resource: str
+    lookup: Mapping[str, object]
+
+    def __init__(
+        self,
+        resource: str,
+        lookup: Mapping[str, object],
+        *,
+        operation: str | None = None,
+    ) -> None:
+        keys = ", ".join(f"{k}={v!r}" for k, v in lookup.items())
+        super().__init__(f"{resource} not found ({keys})", operation=operation)
+        self.resource = resource
+        self.lookup = dict(lookup)
