@@ -10,6 +10,8 @@ used before, so no cache flatters the figure.
 - ``AsyncVolt.send_message``: phone normalization, message checks, the generated
   operation, auth, response mapping and the typed ``Message``;
 - ``Volt.send_message`` (blocking) against a raw ``httpx.Client.post`` floor;
+- the same with UK recipients, which take phonenumbers' full parse (North
+  American numbers already in E.164 take an exact fast path);
 - the bare generated client (``volt_graphql``) with the same executor, for reference.
 
 Target (issue 2): AsyncVolt at most 1.15x the raw httpx CPU per call.
@@ -70,6 +72,11 @@ _numbers = itertools.count(2_000_000_000)
 def fresh_number() -> str:
     """A North American number this process has not used before."""
     return f"+1{next(_numbers)}"
+
+
+def fresh_uk_number() -> str:
+    """A UK mobile number not used before: no fast path, phonenumbers parses it."""
+    return f"+447{next(_numbers) % 1_000_000_000:09d}"
 
 
 def handler(request: httpx.Request) -> httpx.Response:
@@ -134,15 +141,24 @@ async def run_async(query: str, calls: int, rounds: int) -> dict[str, list[float
     async def facade() -> None:
         await sdk.send_message(to=fresh_number(), from_=FROM, body=BODY)
 
+    async def facade_uk() -> None:
+        await sdk.send_message(to=fresh_uk_number(), from_=FROM, body=BODY)
+
     async def generated() -> None:
         await bare.create_message(to=fresh_number(), from_=FROM, body=BODY)
 
-    results: dict[str, list[float]] = {"raw": [], "AsyncVolt": [], "generated": []}
-    for fn in (raw, facade, generated):  # warm-up
+    results: dict[str, list[float]] = {
+        "raw": [],
+        "AsyncVolt": [],
+        "AsyncVolt UK": [],
+        "generated": [],
+    }
+    for fn in (raw, facade, facade_uk, generated):  # warm-up
         await time_async(200, fn)
     for _ in range(rounds):
         results["raw"].append(await time_async(calls, raw))
         results["AsyncVolt"].append(await time_async(calls, facade))
+        results["AsyncVolt UK"].append(await time_async(calls, facade_uk))
         results["generated"].append(await time_async(calls, generated))
     await raw_client.aclose()
     return results
@@ -192,6 +208,7 @@ def main() -> int:
     rows = [
         ("raw httpx (async)", "raw", "raw"),
         ("AsyncVolt.send_message", "AsyncVolt", "raw"),
+        ("  same, UK recipients", "AsyncVolt UK", "raw"),
         ("generated client", "generated", "raw"),
         ("raw httpx (sync)", "raw sync", "raw sync"),
         ("Volt.send_message", "Volt", "raw sync"),
@@ -203,6 +220,10 @@ def main() -> int:
     achieved = ratio(results, "AsyncVolt", "raw")
     verdict = "meets" if achieved <= target else "MISSES"
     print(f"AsyncVolt / raw httpx = {achieved:.2f}x: {verdict} the target of <= {target:.2f}x")
+    print(
+        "Why the floor can be matched: the SDK parses its endpoint URL once, while a "
+        "str URL costs httpx a parse (about 10 us) on every call."
+    )
     return 0
 
 
