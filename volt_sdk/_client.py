@@ -23,7 +23,7 @@ from volt_graphql.input_types import ContactCustomFieldInput, ListQuery
 
 from ._config import NOT_GIVEN, ClientConfig, NotGiven, resolve_config
 from ._errors import MalformedResponseError, NotFoundError, ValidationError
-from ._message import validate_message
+from ._message import check_http_url, validate_message
 from ._models import Contact, ContactList, ConversationPage, Message, Wave, Webhook
 from ._phone import normalize_phone
 from ._transport import AsyncExecutor, SyncExecutor, Wire
@@ -148,16 +148,7 @@ class _Rules:
 
     @staticmethod
     def webhook_url(url: str) -> str:
-        _Rules.text(url, "url")
-        lowered = url.lower()
-        if not lowered.startswith(("https://", "http://")) or len(url.split("/", 3)[2]) == 0:
-            raise ValidationError(
-                f"url: {url!r} is not an absolute http(s) URL; Volt posts events to a "
-                "publicly reachable URL such as 'https://example.com/volt/events'",
-                argument="url",
-                value=url,
-                reason="not_a_url",
-            )
+        check_http_url(url, "url", ValidationError)
         return url
 
     @staticmethod

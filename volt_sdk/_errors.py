@@ -61,6 +61,19 @@ def body_excerpt(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def quote_value(value: object, limit: int = 40) -> str:
+    """``repr`` of ``value`` cut to about ``limit`` characters: huge input cannot flood a log."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}…"
+    text = repr(value)
+    return text if len(text) <= limit + 2 else text[: limit + 1] + "…"
+
+
+def describe_value(value: object, limit: int = 40) -> str:
+    """``None``, or the type name and quoted value: ``int 15555550123``."""
+    return "None" if value is None else f"{type(value).__name__} {quote_value(value, limit)}"
+
+
 class VoltError(Exception):
     """Base class of every error raised by volt-sdk."""
 
@@ -96,9 +109,10 @@ class ValidationError(VoltError, ValueError):
 class InvalidPhoneNumberError(ValidationError):
     """A phone number argument could not be turned into E.164.
 
-    ``reason`` is one of ``"not_a_number"``, ``"invalid_country_code"``,
-    ``"too_short"``, ``"too_long"``, ``"invalid_length"``, ``"not_valid"``
-    (strict checking only) or ``"missing_country_code"``.
+    ``reason`` is one of ``"not_a_number"``, ``"missing_country_code"``,
+    ``"invalid_country_code"``, ``"too_short"``, ``"too_long"``,
+    ``"invalid_length"``, ``"has_extension"`` or ``"not_valid"`` (strict checking
+    only).
     """
 
 

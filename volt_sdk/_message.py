@@ -29,9 +29,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from volt_sdk._errors import InvalidMessageError
+from ._errors import InvalidMessageError, ValidationError, describe_value, quote_value
 
-__all__ = ["SegmentInfo", "message_segments", "validate_message"]
+__all__ = ["SegmentInfo", "check_http_url", "message_segments", "validate_message"]
 
 # The GSM 03.38 default alphabet in code order, without 0x1B (ESC), which
 # introduces an extension character and is not a character a body can contain.
@@ -162,7 +162,7 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
     """
     if not isinstance(body, str):
         raise InvalidMessageError(
-            f"body: expected a str, got {_describe(body)}",
+            f"body: expected a str, got {describe_value(body, _QUOTE_CHARS)}",
             argument="body",
             value=body,
             reason="not_a_string",
@@ -174,9 +174,9 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
         # would fail later with a confusing per-character error.
         if not isinstance(media, (list, tuple)):
             got = (
-                f"a str; to send one URL, pass [{_quote(media)}]"
+                f"a str; to send one URL, pass [{quote_value(media, _QUOTE_CHARS)}]"
                 if isinstance(media, str)
-                else _describe(media)
+                else describe_value(media, _QUOTE_CHARS)
             )
             raise InvalidMessageError(
                 f"media: expected a list of URLs, got {got}",
@@ -186,7 +186,7 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
             )
         urls = list(media)
         for index, url in enumerate(urls):
-            _check_url(url, index)
+            check_http_url(url, f"media[{index}]")
 
     if (not body or body.isspace()) and not urls:
         raise InvalidMessageError(
@@ -198,25 +198,27 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
     return body, urls
 
 
-def _check_url(url: object, index: int) -> None:
-    """Raise unless ``url`` is an absolute http(s) URL with a host."""
+def check_http_url(
+    url: object, argument: str, error_type: type[ValidationError] = InvalidMessageError
+) -> None:
+    """Raise ``error_type`` naming ``argument`` unless ``url`` is an absolute http(s) URL."""
     if isinstance(url, str) and url.isprintable() and " " not in url and _MEDIA_URL.match(url):
         return
-    raise _url_error(url, f"media[{index}]")
+    raise _url_error(url, argument, error_type)
 
 
-def _url_error(url: object, argument: str) -> InvalidMessageError:
+def _url_error(url: object, argument: str, error_type: type[ValidationError]) -> ValidationError:
     """Explain why ``url`` was refused. Off the hot path, so clarity over speed."""
     expected = "expected an absolute http:// or https:// URL"
 
-    def error(problem: str, reason: str) -> InvalidMessageError:
-        return InvalidMessageError(
+    def error(problem: str, reason: str) -> ValidationError:
+        return error_type(
             f"{argument}: {problem}; {expected}", argument=argument, value=url, reason=reason
         )
 
     if not isinstance(url, str):
-        return error(f"got {_describe(url)}", "not_a_string")
-    quoted = _quote(url)
+        return error(f"got {describe_value(url, _QUOTE_CHARS)}", "not_a_string")
+    quoted = quote_value(url, _QUOTE_CHARS)
     if not url.isprintable() or " " in url:
         return error(f"{quoted} contains whitespace or an unprintable character", "not_a_url")
     scheme = _SCHEME.match(url)
@@ -245,16 +247,3 @@ def _has_host(rest: str) -> bool:
         # An IPv6 literal: its colons are not a port separator.
         return host.find("]") > 1
     return host.partition(":")[0] != ""
-
-
-def _describe(value: object) -> str:
-    """``None``, or the type name and quoted value: ``int 42``."""
-    return "None" if value is None else f"{type(value).__name__} {_quote(value)}"
-
-
-def _quote(value: object) -> str:
-    """``repr`` of ``value``, cut short so a huge input cannot flood a log."""
-    if isinstance(value, str) and len(value) > _QUOTE_CHARS:
-        return f"{value[:_QUOTE_CHARS]!r}…"
-    text = repr(value)
-    return text if len(text) <= _QUOTE_CHARS + 2 else text[: _QUOTE_CHARS + 1] + "…"

@@ -41,7 +41,7 @@ from typing import Final
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from volt_sdk._errors import InvalidPhoneNumberError, ValidationError
+from ._errors import InvalidPhoneNumberError, ValidationError, describe_value, quote_value
 
 __all__ = ["normalize_phone"]
 
@@ -52,9 +52,6 @@ _MAX_INPUT_CHARS: Final = 250
 # Two lookups per send (to and from); 4096 entries cover a large contact list
 # while bounding memory to under a megabyte (about 900 KiB measured when full).
 _CACHE_SIZE: Final = 4096
-
-# How much of the offending input an error message quotes.
-_QUOTE_CHARS: Final = 40
 
 # +1, an area code 2-9xx, then seven digits; ASCII only (\d would admit other scripts).
 _NANP_E164: Final = re.compile(r"\+1[2-9][0-9]{9}")
@@ -108,7 +105,7 @@ def normalize_phone(
     if not isinstance(number, str):
         raise InvalidPhoneNumberError(
             f"{argument}: expected a phone number as a str such as {_EXAMPLE!r}, "
-            f"got {_describe(number)}",
+            f"got {describe_value(number)}",
             argument=argument,
             value=number,
             reason="not_a_number",
@@ -139,7 +136,7 @@ def _check_region(region: object) -> str:
         if upper in phonenumbers.SUPPORTED_REGIONS:
             return upper
     raise ValidationError(
-        f"region: {_quote(region)} is not a known region; "
+        f"region: {quote_value(region)} is not a known region; "
         "expected a two-letter ISO 3166 code such as 'US'",
         argument="region",
         value=region,
@@ -222,21 +219,8 @@ def _parse_refusal(error_type: int, number: str, region: str | None) -> _Refusal
 def _error(refusal: _Refusal, argument: str, number: str) -> InvalidPhoneNumberError:
     """Build the error per call: the cached refusal does not know the argument name."""
     return InvalidPhoneNumberError(
-        f"{argument}: {_quote(number)} {refusal.explanation}",
+        f"{argument}: {quote_value(number)} {refusal.explanation}",
         argument=argument,
         value=number,
         reason=refusal.reason,
     )
-
-
-def _describe(value: object) -> str:
-    """``None``, or the type name and quoted value: ``int 15555550123``."""
-    return "None" if value is None else f"{type(value).__name__} {_quote(value)}"
-
-
-def _quote(value: object) -> str:
-    """``repr`` of ``value``, cut to about 40 characters so a huge input cannot flood a log."""
-    if isinstance(value, str) and len(value) > _QUOTE_CHARS:
-        return f"{value[:_QUOTE_CHARS]!r}…"
-    text = repr(value)
-    return text if len(text) <= _QUOTE_CHARS + 2 else text[: _QUOTE_CHARS + 1] + "…"
