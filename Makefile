@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 sources := volt_sdk tests bench codegen
 
-.PHONY: help install generate generate-check lint format typecheck test bench check demo clean
+.PHONY: help install generate generate-check lint format typecheck typecheck-dist test bench check demo clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -39,17 +39,20 @@ typecheck: $(STAMP)  ## mypy --strict (package, generated code, tests) and pyrig
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pyright
 
+typecheck-dist: $(STAMP)  ## mypy/pyright --strict on tests/typing/usage.py against the built wheel, in a fresh venv
+	bash scripts/typecheck_dist.sh
+
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest
 
 bench: $(STAMP)  ## Run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) bench/overhead.py
+	$(PY) bench/sandbox.py
 
-check: generate-check lint typecheck test  ## Everything CI runs
+check: generate-check lint typecheck typecheck-dist test  ## Everything CI runs
 
-demo:  ## The main job arrives with the sandbox (issue "Volt sandbox, volt CLI and the one-command demo")
-	@echo "make demo needs the local Volt sandbox, which is not built yet." >&2
-	@exit 2
+demo: $(STAMP)  ## Main job: start the sandbox, send the documented example SMS with the CLI, show its delivery
+	bash scripts/demo.sh
 
 clean:  ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -8,6 +8,10 @@ and no file of an operation that was removed survives.
 
     python -m codegen.generate            # replace generated/volt_graphql
     python -m codegen.generate --check    # fail if generated/ is stale
+
+It also copies the schema to ``volt_sdk/sandbox/schema.graphql``, so that the
+sandbox serves, from the installed wheel, the very schema the client was
+generated from.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import toml  # type: ignore[import-untyped]  # ariadne-codegen reads its config 
 from ariadne_codegen.main import client
 
 ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_SCHEMA = ROOT / "volt_sdk" / "sandbox" / "schema.graphql"
 
 # What the blocking run changes in the configured section.
 BLOCKING_OVERRIDES: dict[str, Any] = {
@@ -62,10 +67,18 @@ def generate_into(target_dir: Path) -> Path:
     return target_dir / str(section["target_package_name"])
 
 
+def _files(root: Path) -> set[Path]:
+    return {
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+
+
 def _tree_diff(expected: Path, actual: Path) -> list[str]:
     problems: list[str] = []
-    expected_files = {p.relative_to(expected) for p in expected.rglob("*.py")}
-    actual_files = {p.relative_to(actual) for p in actual.rglob("*.py")}
+    expected_files = _files(expected)
+    actual_files = _files(actual)
     for rel in sorted(expected_files - actual_files):
         problems.append(f"missing: {rel}")
     for rel in sorted(actual_files - expected_files):
@@ -88,10 +101,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     section = _section()
     committed = ROOT / section["target_package_path"] / section["target_package_name"]
+    schema = ROOT / str(section["schema_path"])
     with tempfile.TemporaryDirectory() as tmp:
         fresh = generate_into(Path(tmp))
         if args.check:
             problems = _tree_diff(fresh, committed)
+            if not SANDBOX_SCHEMA.exists() or SANDBOX_SCHEMA.read_bytes() != schema.read_bytes():
+                problems.append(f"{SANDBOX_SCHEMA.relative_to(ROOT)} is not a copy of {schema}")
             if problems:
                 print("generated/ does not match queries/ and codegen/; run `make generate`:")
                 print("\n".join(problems))
@@ -101,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         if committed.exists():
             shutil.rmtree(committed)
         shutil.copytree(fresh, committed, ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copyfile(schema, SANDBOX_SCHEMA)
     print(f"generated {committed.relative_to(ROOT)}")
     return 0
 
