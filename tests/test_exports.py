@@ -95,3 +95,21 @@ def test_importing_volt_sdk_imports_no_extra_beyond_its_core_dependencies() -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     extras = {"uvicorn", "ariadne", "click", "typer", "cryptography", "rich", "graphql"}
     assert set(eval(out.stdout)) & extras == set()
+
+
+def test_importing_volt_sdk_alone_defers_the_client_and_its_dependencies() -> None:
+    code = (
+        "import sys, volt_sdk; "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'phonenumbers', 'volt_graphql') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_lazily_importable_from_its_module() -> None:
+    lazy = volt_sdk._LAZY
+    assert set(lazy) == set(volt_sdk.__all__) - {"__version__"}
+    code = "import volt_sdk; print(volt_sdk.Message.__name__, volt_sdk.VoltError.__module__)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["MessageFields", "volt_sdk._errors"]

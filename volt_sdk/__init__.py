@@ -9,45 +9,112 @@
         print(msg.id, msg.status)
 
 Every public name is importable from here; the modules behind them are private.
+They are imported on first use (PEP 562), so that ``import volt_sdk`` (and the
+``volt`` command's ``--help``, and the pytest plugin) stay cheap until a client
+or model is actually needed.
 """
 
-from ._client import AsyncVolt, Volt
-from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
-from ._error_codes import ERROR_CODES, ErrorCategory, MessageErrorCode, lookup_error_code
-from ._errors import (
-    APIError,
-    APIStatusError,
-    AuthenticationError,
-    ConfigurationError,
-    GraphQLError,
-    GraphQLErrorDetail,
-    InvalidMessageError,
-    InvalidPhoneNumberError,
-    MalformedResponseError,
-    NotFoundError,
-    RateLimitError,
-    TransportError,
-    ValidationError,
-    VoltConnectionError,
-    VoltError,
-    VoltTimeoutError,
-)
-from ._message import SegmentInfo, message_segments
-from ._models import (
-    Account,
-    Contact,
-    ContactCustomField,
-    ContactList,
-    ConversationPage,
-    Message,
-    PageInfo,
-    Wave,
-    Webhook,
-    WebhookEventType,
-)
-from ._phone import normalize_phone
-from ._timestamps import parse_timestamp
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._client import AsyncVolt, Volt
+    from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
+    from ._error_codes import ERROR_CODES, ErrorCategory, MessageErrorCode, lookup_error_code
+    from ._errors import (
+        APIError,
+        APIStatusError,
+        AuthenticationError,
+        ConfigurationError,
+        GraphQLError,
+        GraphQLErrorDetail,
+        InvalidMessageError,
+        InvalidPhoneNumberError,
+        MalformedResponseError,
+        NotFoundError,
+        RateLimitError,
+        TransportError,
+        ValidationError,
+        VoltConnectionError,
+        VoltError,
+        VoltTimeoutError,
+    )
+    from ._message import SegmentInfo, message_segments
+    from ._models import (
+        Account,
+        Contact,
+        ContactCustomField,
+        ContactList,
+        ConversationPage,
+        Message,
+        PageInfo,
+        Wave,
+        Webhook,
+        WebhookEventType,
+    )
+    from ._phone import normalize_phone
+    from ._timestamps import parse_timestamp
+
+_LAZY: dict[str, str] = {
+    "APIError": "._errors",
+    "APIStatusError": "._errors",
+    "Account": "._models",
+    "AsyncVolt": "._client",
+    "AuthenticationError": "._errors",
+    "ConfigurationError": "._errors",
+    "Contact": "._models",
+    "ContactCustomField": "._models",
+    "ContactList": "._models",
+    "ConversationPage": "._models",
+    "DEFAULT_BASE_URL": "._config",
+    "DEFAULT_TIMEOUT": "._config",
+    "ERROR_CODES": "._error_codes",
+    "ErrorCategory": "._error_codes",
+    "GraphQLError": "._errors",
+    "GraphQLErrorDetail": "._errors",
+    "InvalidMessageError": "._errors",
+    "InvalidPhoneNumberError": "._errors",
+    "MalformedResponseError": "._errors",
+    "Message": "._models",
+    "MessageErrorCode": "._error_codes",
+    "NOT_GIVEN": "._config",
+    "NotFoundError": "._errors",
+    "NotGiven": "._config",
+    "PageInfo": "._models",
+    "RateLimitError": "._errors",
+    "SegmentInfo": "._message",
+    "TransportError": "._errors",
+    "ValidationError": "._errors",
+    "Volt": "._client",
+    "VoltConnectionError": "._errors",
+    "VoltError": "._errors",
+    "VoltTimeoutError": "._errors",
+    "Wave": "._models",
+    "Webhook": "._models",
+    "WebhookEventType": "._models",
+    "lookup_error_code": "._error_codes",
+    "message_segments": "._message",
+    "normalize_phone": "._phone",
+    "parse_timestamp": "._timestamps",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "DEFAULT_BASE_URL",

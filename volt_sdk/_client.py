@@ -215,8 +215,18 @@ class _BaseVolt:
         timeout: float | httpx.Timeout | None | NotGiven,
         default_region: str | None,
         strict_numbers: bool,
-        user_client_given: bool,
+        http_client: object,
+        client_type: type[httpx.Client | httpx.AsyncClient],
     ) -> Wire:
+        if http_client is not None and not isinstance(http_client, client_type):
+            raise ValidationError(
+                f"http_client: expected an httpx.{client_type.__name__} for "
+                f"{type(self).__name__}, got {type(http_client).__name__}",
+                argument="http_client",
+                value=http_client,
+                reason="wrong_type",
+            )
+        user_client_given = http_client is not None
         self._config = resolve_config(
             token=token,
             base_url=base_url,
@@ -282,21 +292,14 @@ class AsyncVolt(_BaseVolt):
         strict_numbers: bool = False,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ValidationError(
-                "http_client: expected an httpx.AsyncClient (use Volt for an httpx.Client), "
-                f"got {type(http_client).__name__}",
-                argument="http_client",
-                value=http_client,
-                reason="wrong_type",
-            )
         wire = self._configure(
             token=token,
             base_url=base_url,
             timeout=timeout,
             default_region=default_region,
             strict_numbers=strict_numbers,
-            user_client_given=http_client is not None,
+            http_client=http_client,
+            client_type=httpx.AsyncClient,
         )
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
         self._gql = AsyncVoltGraphQL(AsyncExecutor(wire, self._http))
@@ -569,21 +572,14 @@ class Volt(_BaseVolt):
         strict_numbers: bool = False,
         http_client: httpx.Client | None = None,
     ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.Client):
-            raise ValidationError(
-                "http_client: expected an httpx.Client (use AsyncVolt for an "
-                f"httpx.AsyncClient), got {type(http_client).__name__}",
-                argument="http_client",
-                value=http_client,
-                reason="wrong_type",
-            )
         wire = self._configure(
             token=token,
             base_url=base_url,
             timeout=timeout,
             default_region=default_region,
             strict_numbers=strict_numbers,
-            user_client_given=http_client is not None,
+            http_client=http_client,
+            client_type=httpx.Client,
         )
         self._http = http_client or httpx.Client(timeout=self._config.timeout)
         self._gql = VoltGraphQL(SyncExecutor(wire, self._http))
