@@ -69,9 +69,7 @@ def generate_into(target_dir: Path) -> Path:
 
 def _files(root: Path) -> set[Path]:
     return {
-        p.relative_to(root)
-        for p in root.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts
+        p.relative_to(root) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
     }
 
 

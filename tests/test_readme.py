@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpx import HTTPXMock
@@ -12,13 +13,15 @@ from .payloads import message_data
 
 README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+# Examples of tests run against the sandbox (below); the others run as scripts.
+SCRIPTS = [b for b in BLOCKS if "def test_" not in b]
 
 
 def test_the_readme_has_python_examples() -> None:
     assert len(BLOCKS) >= 4
 
 
-@pytest.mark.parametrize("source", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+@pytest.mark.parametrize("source", SCRIPTS, ids=[f"block{i}" for i in range(len(SCRIPTS))])
 def test_a_readme_example_runs(
     source: str, httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -30,3 +33,10 @@ def test_a_readme_example_runs(
     exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
     if "print(" in source:
         assert capsys.readouterr().out.strip()
+
+
+def test_the_testing_your_code_example_passes_against_the_sandbox(volt_sandbox: Any) -> None:
+    (source,) = [b for b in BLOCKS if "def test_sends_the_code" in b]
+    namespace: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)
+    namespace["test_sends_the_code"](volt_sandbox)

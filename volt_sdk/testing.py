@@ -39,7 +39,7 @@ def volt_sandbox_server() -> Iterator[Sandbox]:
     try:
         from .sandbox import Sandbox
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        pytest.skip(f"volt_sandbox needs the sandbox extra: pip install 'volt-sdk[sandbox]' ({exc})")
+        pytest.skip(f"volt_sandbox needs the extra: pip install 'volt-sdk[sandbox]' ({exc})")
     with Sandbox() as sandbox:
         yield sandbox
 
@@ -48,7 +48,7 @@ def volt_sandbox_server() -> Iterator[Sandbox]:
 def volt_sandbox(
     volt_sandbox_server: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Sandbox]:
-    """A clean sandbox for this test, with ``VOLT_API_URL`` and ``VOLT_API_TOKEN`` pointing at it."""
+    """A clean sandbox for this test; ``VOLT_API_URL`` and ``VOLT_API_TOKEN`` point at it."""
     volt_sandbox_server.reset()
     monkeypatch.setenv("VOLT_API_URL", volt_sandbox_server.url)
     monkeypatch.setenv("VOLT_API_TOKEN", volt_sandbox_server.token)

@@ -1,0 +1,414 @@
+"""The sandbox's ASGI application: a thin GraphQL-over-HTTP endpoint plus control routes.
+
+No framework runs per request. A request is: read the body, check the token,
+draw the faults, look the document up in a cache of parsed *and validated*
+documents, run ``graphql.execute`` (every resolver is synchronous, so nothing is
+awaited), ``json.dumps`` the result. See the package docstring for the HTTP
+statuses and error bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import hmac
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any, Final, cast
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    execute,  # pyright: ignore[reportUnknownVariableType] - graphql-core's Middleware type
+    parse,
+    validate,
+)
+
+from ._faults import Fault, FaultConfig, FaultPlan, FaultState
+from ._store import Store
+
+__all__ = ["CONNECTIONS", "Receive", "SandboxApp", "Scope", "Send"]
+
+logger: Final = logging.getLogger("volt_sdk.sandbox")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+CONNECTIONS: Final[dict[tuple[object, object], asyncio.Transport]] = {}
+"""Open connections of sandbox servers, by ``(scope["server"], scope["client"])``.
+
+Filled by the sandbox's uvicorn protocol (``_server``): an ASGI app has no handle
+on its TCP connection, and the drop fault needs one.
+"""
+
+GRAPHQL_PATHS: Final = frozenset({"/graphql", "/v1.0/graphql"})
+CONTROL_PREFIX: Final = "/_sandbox/"
+MAX_BODY: Final = 1 << 20
+DOCUMENT_CACHE_SIZE: Final = 512
+
+_JSON: Final = (b"content-type", b"application/json")
+_HTML: Final = (b"content-type", b"text/html; charset=utf-8")
+_DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _errors_body(message: str, code: str | None = None) -> bytes:
+    entry: dict[str, Any] = {"message": message}
+    if code is not None:
+        entry["extensions"] = {"code": code}
+    return _DUMPS({"errors": [entry]}).encode()
+
+
+async def _respond(
+    send: Send,
+    status: int,
+    body: bytes,
+    extra: tuple[tuple[bytes, bytes], ...] = (),
+    content_type: tuple[bytes, bytes] = _JSON,
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [content_type, (b"content-length", b"%d" % len(body)), *extra],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _read_body(receive: Receive) -> bytes:
+    message = await receive()
+    body: bytes = message.get("body", b"")
+    if not message.get("more_body"):
+        return body
+    chunks = [body]
+    size = len(body)
+    while message.get("more_body"):
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _BodyTooLargeError
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_ParsedDocument = tuple[DocumentNode | None, list[dict[str, Any]] | None]
+
+
+class SandboxApp:
+    """The ASGI app of one sandbox (see :attr:`Sandbox.app`).
+
+    Args:
+        store: the data.
+        token: the bearer token every GraphQL and control request must carry.
+        faults: the fault state; ``initial_faults`` is what :meth:`reset` restores.
+        schema: the executable schema (``_schema.build_schema()``).
+    """
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        token: str,
+        faults: FaultState,
+        initial_faults: FaultConfig,
+        schema: GraphQLSchema,
+    ) -> None:
+        self.store = store
+        self.faults = faults
+        self.initial_faults = initial_faults
+        self._schema = schema
+        self._authorization = f"Bearer {token}".encode()
+        # Parsed and validated once per distinct query text. lru_cache is
+        # thread-safe and C-fast; a hit costs one hash of the query string.
+        self._document: Callable[[str], _ParsedDocument] = functools.lru_cache(
+            maxsize=DOCUMENT_CACHE_SIZE
+        )(self._parse_and_validate)
+
+    def reset(self) -> None:
+        """Drop all data; faults go back to the initial configuration and seed."""
+        self.store.reset()
+        self.faults.replace(self.initial_faults)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            if path in GRAPHQL_PATHS:
+                await self._graphql(scope, receive, send)
+            elif path.startswith(CONTROL_PREFIX):
+                await self._control(scope, receive, send, path[len(CONTROL_PREFIX) :])
+            else:
+                await _respond(
+                    send, 404, _errors_body(f"no route {path!r}; GraphQL is at /graphql")
+                )
+        elif kind == "lifespan":
+            # Nothing to set up; answer so that servers running lifespan carry on.
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+
+    # -- authentication -----------------------------------------------------------
+
+    def _refusal(self, scope: Scope) -> bytes | None:
+        """The 401 body, or None when the request carries the token."""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, credentials = value.partition(b" ")
+                if scheme.lower() == b"bearer" and hmac.compare_digest(
+                    b"Bearer " + credentials.strip(), self._authorization
+                ):
+                    return None
+                return _errors_body(
+                    "the API token was refused (send 'Authorization: Bearer <token>' "
+                    "with the sandbox's token)",
+                    "UNAUTHENTICATED",
+                )
+        return _errors_body(
+            "no Authorization header (send 'Authorization: Bearer <token>')", "UNAUTHENTICATED"
+        )
+
+    # -- GraphQL --------------------------------------------------------------------
+
+    def _parse_and_validate(self, query: str) -> _ParsedDocument:
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return None, [_formatted(exc, "GRAPHQL_PARSE_FAILED")]
+        errors = validate(self._schema, document)
+        if errors:
+            return None, [_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]
+        return document, None
+
+    async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await _respond(
+                send,
+                405,
+                _errors_body("GraphQL requests are POSTed as JSON"),
+                ((b"allow", b"POST"),),
+            )
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await _respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
+            return
+        try:
+            raw = await _read_body(receive)
+        except _BodyTooLargeError:
+            await _respond(send, 413, _errors_body(f"request body over {MAX_BODY} bytes"))
+            return
+
+        plan = self.faults.draw()
+        if plan.fault is Fault.RATE_LIMIT or plan.fault is Fault.SERVER_ERROR:
+            await self._refuse_with_fault(send, plan)
+            return
+
+        status, body = await self._run(raw)
+
+        if plan.delay:
+            await asyncio.sleep(plan.delay)
+        if plan.fault is Fault.DROP:
+            await _drop(scope, receive)
+            return
+        if plan.fault is Fault.MALFORMED:
+            # The operation ran; the answer arrives cut in half, still labelled JSON.
+            body = body[: max(1, len(body) // 2)]
+        await _respond(send, status, body)
+
+    async def _run(self, raw: bytes) -> tuple[int, bytes]:
+        """Execute one GraphQL request body: (HTTP status, response body)."""
+        try:
+            request: object = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return 400, _errors_body("the request body is not JSON", "BAD_REQUEST")
+        if not isinstance(request, dict):
+            return 400, _errors_body(
+                "the request body must be a JSON object (batches are not supported)",
+                "BAD_REQUEST",
+            )
+        request = cast("dict[str, object]", request)
+        query = request.get("query")
+        raw_variables = request.get("variables")
+        operation_name = request.get("operationName")
+        if not isinstance(query, str) or not query:
+            return 400, _errors_body("the request has no 'query' string", "BAD_REQUEST")
+        if raw_variables is not None and not isinstance(raw_variables, dict):
+            return 400, _errors_body("'variables' must be a JSON object", "BAD_REQUEST")
+        variables = cast("dict[str, Any] | None", raw_variables)
+        if operation_name is not None and not isinstance(operation_name, str):
+            return 400, _errors_body("'operationName' must be a string", "BAD_REQUEST")
+
+        document, errors = self._document(query)
+        if document is None:
+            return 200, _DUMPS({"errors": errors, "data": None}).encode()
+        result = execute(
+            self._schema,
+            document,
+            context_value=self.store,
+            variable_values=variables,
+            operation_name=operation_name,
+        )
+        if inspect.isawaitable(result):  # only with async resolvers; ours are not
+            result = await result
+        assert isinstance(result, ExecutionResult)
+        if result.errors:
+            payload: dict[str, Any] = {
+                "errors": [_formatted(e, None) for e in result.errors],
+                "data": result.data,
+            }
+        else:
+            payload = {"data": result.data}
+        return 200, _DUMPS(payload).encode()
+
+    async def _refuse_with_fault(self, send: Send, plan: FaultPlan) -> None:
+        if plan.delay:
+            await asyncio.sleep(plan.delay)
+        if plan.fault is Fault.RATE_LIMIT:
+            await _respond(
+                send,
+                429,
+                _errors_body(
+                    "sandbox fault: too many requests (Volt error 602, API rate limit exceeded)",
+                    "RATE_LIMITED",
+                ),
+                ((b"retry-after", f"{plan.retry_after:g}".encode()),),
+            )
+        elif plan.status == 502:
+            # What a proxy in front of an API sends: an HTML page, not JSON.
+            await _respond(
+                send,
+                502,
+                b"<html><head><title>502 Bad Gateway</title></head>"
+                b"<body><h1>502 Bad Gateway</h1></body></html>",
+                content_type=_HTML,
+            )
+        else:
+            await _respond(
+                send,
+                plan.status,
+                _errors_body(f"sandbox fault: HTTP {plan.status}", "INTERNAL_SERVER_ERROR"),
+            )
+
+    # -- control endpoints ----------------------------------------------------------
+
+    async def _control(self, scope: Scope, receive: Receive, send: Send, route: str) -> None:
+        method = scope["method"]
+        if route == "health":
+            await _respond(send, 200, b'{"status":"ok"}')
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            await _respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
+            return
+        routes: Mapping[tuple[str, str], Callable[[bytes], tuple[int, object]]] = {
+            ("GET", "outbox"): self._get_outbox,
+            ("GET", "faults"): self._get_faults,
+            ("POST", "faults"): self._set_faults,
+            ("POST", "reset"): self._reset,
+            ("POST", "inbound"): self._inbound,
+        }
+        handler = routes.get((method, route))
+        if handler is None:
+            allowed = sorted(m for m, r in routes if r == route)
+            if allowed:
+                await _respond(
+                    send,
+                    405,
+                    _errors_body(f"/_sandbox/{route} takes {' or '.join(allowed)}"),
+                    ((b"allow", ", ".join(allowed).encode()),),
+                )
+            else:
+                await _respond(send, 404, _errors_body(f"no control route /_sandbox/{route}"))
+            return
+        try:
+            raw = await _read_body(receive)
+        except _BodyTooLargeError:
+            await _respond(send, 413, _errors_body(f"request body over {MAX_BODY} bytes"))
+            return
+        status, payload = handler(raw)
+        await _respond(send, status, _DUMPS(payload).encode())
+
+    def _get_outbox(self, _: bytes) -> tuple[int, object]:
+        return 200, [m.to_json() for m in self.store.outbox()]
+
+    def _get_faults(self, _: bytes) -> tuple[int, object]:
+        return 200, self.faults.config.to_json()
+
+    def _set_faults(self, raw: bytes) -> tuple[int, object]:
+        try:
+            config = FaultConfig.from_json(json.loads(raw) if raw.strip() else {})
+        except (ValueError, TypeError) as exc:
+            return 400, {"errors": [{"message": f"faults: {exc}"}]}
+        self.faults.replace(config)
+        return 200, config.to_json()
+
+    def _reset(self, _: bytes) -> tuple[int, object]:
+        self.reset()
+        return 200, {"ok": True}
+
+    def _inbound(self, raw: bytes) -> tuple[int, object]:
+        try:
+            loaded: object = json.loads(raw)
+            if not isinstance(loaded, dict):
+                raise TypeError("expected a JSON object")
+            payload = cast("dict[str, Any]", loaded)
+            message = self.store.add_inbound(
+                from_number=payload["from_number"],
+                to_number=payload["to_number"],
+                body=payload.get("body", ""),
+                media=payload.get("media") or (),
+            )
+        except (ValueError, TypeError, KeyError, GraphQLError) as exc:
+            return 400, {"errors": [{"message": f"inbound: {exc}"}]}
+        return 200, {"id": message.id}
+
+
+def _formatted(error: GraphQLError, default_code: str | None) -> dict[str, Any]:
+    """The error as sent, always with an ``extensions.code`` (a sandbox choice)."""
+    formatted = dict(error.formatted)
+    if "extensions" not in formatted:
+        original = error.original_error
+        if original is not None and not isinstance(original, GraphQLError):
+            # A bug in the sandbox, not in the request: keep the traceback.
+            logger.error("resolver failed: %s", error.message, exc_info=original)
+            code = "INTERNAL_SERVER_ERROR"
+        else:
+            code = default_code or "BAD_USER_INPUT"
+        formatted["extensions"] = {"code": code}
+    return formatted
+
+
+async def _drop(scope: Scope, receive: Receive) -> None:
+    """Close the connection without a response (the server did its work)."""
+    transport = CONNECTIONS.get((scope.get("server"), scope.get("client")))
+    if transport is None:
+        # In process (httpx.ASGITransport) there is no socket to close: raise what
+        # httpx raises when a server hangs up, so clients see the same failure.
+        import httpx
+
+        raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+    transport.abort()
+    # Wait until the server has seen the connection go, or it would answer a 500
+    # on our behalf; bounded, should it never notice.
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(_until_disconnected(receive), 1.0)
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass

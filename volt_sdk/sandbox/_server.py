@@ -1,0 +1,428 @@
+"""``Sandbox`` (a server in a background thread) and ``serve`` (one in the foreground)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import ipaddress
+import logging
+import math
+import os
+import signal
+import socket
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, Final, cast
+
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+from ._app import CONNECTIONS, SandboxApp
+from ._faults import FaultConfig, FaultState
+from ._schema import build_schema
+from ._store import OutboxMessage, Store, is_e164
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = ["DEFAULT_NUMBERS", "DEFAULT_TOKEN", "Sandbox", "serve"]
+
+logger: Final = logging.getLogger("volt_sdk.sandbox")
+
+DEFAULT_TOKEN: Final = "sandbox-token"
+"""The token a sandbox accepts unless told otherwise."""
+
+DEFAULT_NUMBERS: Final[tuple[str, ...]] = ("+15555550123", "+15555550124", "+15555550125")
+"""The organization's own numbers; the first is Volt's documented example sender."""
+
+_START_TIMEOUT: Final = 10.0
+_STOP_TIMEOUT: Final = 10.0
+
+
+def _fast_options() -> dict[str, Any]:
+    """The fastest uvicorn setup installed: httptools and uvloop when present."""
+    has_uvloop = importlib.util.find_spec("uvloop") is not None
+    return {"loop": "uvloop" if has_uvloop else "asyncio"}
+
+
+def _tracked(
+    registry: dict[tuple[object, object], asyncio.Transport],
+) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, recording each connection's transport for the drop fault."""
+    try:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+    except ImportError:  # pragma: no cover - httptools is part of the sandbox extra
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        class _TrackedH11(H11Protocol):
+            def connection_made(self, transport: asyncio.BaseTransport) -> None:
+                stream = cast(asyncio.Transport, transport)
+                super().connection_made(stream)
+                registry[(self.server, self.client)] = stream
+
+            def connection_lost(self, exc: Exception | None) -> None:
+                registry.pop((self.server, self.client), None)
+                super().connection_lost(exc)
+
+        return _TrackedH11
+
+    class _TrackedHttpTools(HttpToolsProtocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            stream = cast(asyncio.Transport, transport)  # uvicorn's servers are streams
+            super().connection_made(stream)
+            registry[(self.server, self.client)] = stream
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            registry.pop((self.server, self.client), None)
+            super().connection_lost(exc)
+
+    return _TrackedHttpTools
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, calling back once it accepts connections."""
+
+    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.started:
+            self._on_started()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A bound socket: a busy port fails here, in the caller's thread, with a clear OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/graphql"
+
+
+class Sandbox:
+    """A local Volt-compatible GraphQL server, for tests and demos.
+
+    ::
+
+        from volt_sdk import Volt
+        from volt_sdk.sandbox import Sandbox
+
+        with Sandbox() as sandbox:                          # a free loopback port
+            with Volt(base_url=sandbox.url, token=sandbox.token) as volt:
+                volt.send_message(to="+15555550145", from_=sandbox.numbers[0], body="Hi")
+            (sent,) = sandbox.outbox()
+            assert sent.status == "delivered"
+
+    Args:
+        token: the bearer token it accepts.
+        numbers: the organization's own numbers (E.164); messages go from these.
+        db: a SQLite file, so state survives a restart; default in memory.
+        pace: seconds per lifecycle step (queued -> sent -> delivered/failed);
+            0 makes every read after ``createMessage`` show the final state.
+        faults: injected faults (:class:`FaultConfig`); :meth:`reset` returns to these.
+        host, port: where :meth:`start` listens; port 0 picks a free port.
+        page_size: messages per ``conversation`` page.
+
+    :attr:`app` is the ASGI app, usable in process with ``httpx.ASGITransport``
+    without starting a server. Every method is safe to call from any thread
+    while the server thread serves.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = DEFAULT_TOKEN,
+        numbers: Sequence[str] = DEFAULT_NUMBERS,
+        db: str | os.PathLike[str] | None = None,
+        pace: float = 0.0,
+        faults: FaultConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        page_size: int = 20,
+    ) -> None:
+        if not isinstance(token, str) or not token.strip() or token != token.strip():
+            raise ValueError("token: expected a non-empty string without surrounding spaces")
+        if isinstance(numbers, str):
+            raise TypeError("numbers: expected a sequence of E.164 numbers, got a single str")
+        owned = tuple(dict.fromkeys(numbers))
+        if not owned:
+            raise ValueError("numbers: the organization needs at least one number")
+        for number in owned:
+            if not is_e164(number):
+                raise ValueError(f"numbers: {number!r} is not an E.164 number like +15555550123")
+        if isinstance(pace, bool) or not isinstance(pace, (int, float)) or not pace >= 0:
+            raise ValueError(f"pace: expected seconds >= 0, got {pace!r}")
+        if math.isinf(pace):
+            raise ValueError("pace: must be finite")
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"page_size: expected an int >= 1, got {page_size!r}")
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port: expected 0..65535, got {port!r}")
+        if faults is not None and not isinstance(faults, FaultConfig):
+            raise TypeError(f"faults: expected a FaultConfig, got {type(faults).__name__}")
+        if not _is_loopback(host):
+            logger.warning(
+                "the Volt sandbox listens on %s, not loopback: anyone who can reach it and "
+                "knows its token can use it",
+                host,
+            )
+        self._token = token
+        self._host = host
+        self._port = port
+        self._store = Store(numbers=owned, db=db, pace=float(pace), page_size=page_size)
+        # Closes the database when the sandbox is garbage-collected without close().
+        self._finalizer = weakref.finalize(self, self._store.close)
+        self._initial_faults = faults or FaultConfig()
+        self._app = SandboxApp(
+            store=self._store,
+            token=token,
+            faults=FaultState(self._initial_faults),
+            initial_faults=self._initial_faults,
+            schema=build_schema(),
+        )
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._bound_port: int | None = None
+
+    def __repr__(self) -> str:
+        where = self.url if self._bound_port is not None else "not started"
+        return f"Sandbox({where}, numbers={self.numbers!r})"
+
+    # -- properties -------------------------------------------------------------------
+
+    @property
+    def app(self) -> SandboxApp:
+        """The ASGI application (for ``httpx.ASGITransport`` or another ASGI server)."""
+        return self._app
+
+    @property
+    def url(self) -> str:
+        """The GraphQL endpoint, e.g. ``http://127.0.0.1:54321/graphql``; needs :meth:`start`."""
+        port = self._bound_port if self._bound_port is not None else self._port
+        if port == 0:
+            raise RuntimeError("the sandbox has no port yet: call start() first")
+        return _url(self._host, port)
+
+    @property
+    def token(self) -> str:
+        """The bearer token the sandbox accepts."""
+        return self._token
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The organization's own numbers."""
+        return self._store.numbers
+
+    @property
+    def faults(self) -> FaultConfig:
+        """The fault configuration in force."""
+        return self._app.faults.config
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Serve in a background thread; returns once the port accepts connections."""
+        with self._lock:
+            if self._thread is not None:
+                raise RuntimeError("the sandbox is already running")
+            if not self._finalizer.alive:
+                raise RuntimeError("the sandbox is closed")
+            sock = _bind(self._host, self._port)
+            port: int = sock.getsockname()[1]
+            started = threading.Event()
+            server = _Server(_config(self._app, self._host, port, quiet=True), started.set)
+            thread = threading.Thread(
+                target=server.run,
+                kwargs={"sockets": [sock]},
+                name=f"volt-sandbox:{port}",
+                daemon=True,
+            )
+            thread.start()
+            deadline = time.monotonic() + _START_TIMEOUT
+            while not started.wait(0.01):
+                if not thread.is_alive():
+                    sock.close()
+                    raise RuntimeError("the sandbox server stopped while starting (see the log)")
+                if time.monotonic() > deadline:
+                    server.should_exit = True
+                    thread.join(_STOP_TIMEOUT)
+                    sock.close()
+                    raise RuntimeError(f"the sandbox did not start within {_START_TIMEOUT:g}s")
+            self._server, self._thread, self._bound_port = server, thread, port
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (open connections are closed); data stays until :meth:`close`."""
+        with self._lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+            self._bound_port = None
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(_STOP_TIMEOUT)
+        if thread.is_alive():  # pragma: no cover - a stuck request
+            server.force_exit = True
+            thread.join(_STOP_TIMEOUT)
+
+    def close(self) -> None:
+        """Stop, then close the database (a ``db=`` file is then free to reopen)."""
+        self.stop()
+        self._finalizer()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- state ------------------------------------------------------------------------
+
+    def outbox(self) -> list[OutboxMessage]:
+        """Every message accepted by ``createMessage``, oldest first, as it stands now."""
+        return self._store.outbox()
+
+    def set_faults(self, faults: FaultConfig | None) -> None:
+        """Inject these faults from the next request on (``None``: no faults); reseeds."""
+        if faults is not None and not isinstance(faults, FaultConfig):
+            raise TypeError(f"faults: expected a FaultConfig or None, got {type(faults).__name__}")
+        self._app.faults.replace(faults or FaultConfig())
+
+    def reset(self) -> None:
+        """Drop all data; faults go back to the constructor's (reseeded). Token and numbers stay."""
+        self._app.reset()
+
+    def simulate_inbound(
+        self, *, from_number: str, to_number: str, body: str, media: Sequence[str] = ()
+    ) -> str:
+        """Store a message *received* by ``to_number`` (one of :attr:`numbers`); returns its id.
+
+        It shows in ``conversation`` with status ``received``, not in :meth:`outbox`.
+        """
+        return self._store.add_inbound(
+            from_number=from_number, to_number=to_number, body=body, media=media
+        ).id
+
+    # -- foreground -------------------------------------------------------------------
+
+    def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
+        """Serve in this thread until Ctrl-C or SIGTERM; ``on_ready(url)`` once it listens."""
+        sock = _bind(self._host, self._port)
+        port: int = sock.getsockname()[1]
+        url = _url(self._host, port)
+
+        def started() -> None:
+            self._bound_port = port
+            if on_ready is not None:
+                on_ready(url)
+
+        server = _Server(_config(self._app, self._host, port, quiet=False), started)
+        restore = _terminate_as_interrupt()
+        try:
+            server.run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass
+        finally:
+            restore()
+            self._bound_port = None
+            sock.close()
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, re-raised by uvicorn after its graceful shutdown."""
+
+
+def _terminate_as_interrupt() -> Callable[[], None]:
+    """Make SIGTERM end :func:`serve` like Ctrl-C (a clean return, the database closed)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_terminate(signum: int, frame: FrameType | None) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_terminate)
+
+    def restore() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return restore
+
+
+def _config(app: SandboxApp, host: str, port: int, *, quiet: bool) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        http=_tracked(CONNECTIONS),
+        interface="asgi3",
+        lifespan="off",
+        access_log=False,
+        log_level="warning",
+        # In a test process, leave the user's logging configuration alone.
+        log_config=None if quiet else LOGGING_CONFIG,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=2,
+        **_fast_options(),
+    )
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    db: str | None = None,
+    token: str = DEFAULT_TOKEN,
+    numbers: Sequence[str] = DEFAULT_NUMBERS,
+    pace: float = 0.0,
+    faults: FaultConfig | None = None,
+    on_ready: Callable[[str], None] | None = None,
+) -> None:
+    """Run a sandbox in the foreground until Ctrl-C or SIGTERM (what ``volt sandbox`` runs).
+
+    ``on_ready(url)`` is called once the port accepts connections. A host other
+    than loopback is the caller's explicit choice and is logged as a warning:
+    anyone who can reach the port and knows the token can use the sandbox.
+    """
+    sandbox = Sandbox(
+        token=token,
+        numbers=numbers,
+        db=db,
+        pace=pace,
+        faults=faults,
+        host=host,
+        port=port,
+    )
+    try:
+        sandbox.serve_forever(on_ready)
+    finally:
+        sandbox.close()
