@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 import httpx
 import pydantic
@@ -87,14 +87,151 @@ def _returned(value: _T | None, operation: str, field: str) -> _T:
     return value
 
 
+class _CreateMessageArgs(TypedDict):
+    to: str
+    from_: str
+    body: str
+    media: list[str] | UnsetType
+    passthrough: str | UnsetType
+
+
+class _ConversationArgs(TypedDict):
+    to: str
+    from_: str
+    before: str | UnsetType
+
+
+class _ContactArgs(TypedDict):
+    primary_phone: str
+    phone_number: str
+
+
+class _UpsertContactArgs(TypedDict):
+    name: str
+    phone_number: str
+    account_phone: str
+    custom_fields: list[ContactCustomFieldInput]
+    blocked: bool
+
+
+class _ListArgs(TypedDict):
+    primary_phone: str
+    list_name: str
+
+
+class _UpsertListArgs(TypedDict):
+    primary_phone: str
+    list_query: ListQuery
+
+
+class _AddContactsArgs(TypedDict):
+    primary_phone: str
+    list_name: str
+    phone_numbers: list[str]
+
+
+class _RegisterWebhookArgs(TypedDict):
+    url: str
+    primary_phone: str | UnsetType
+    event_types: list[WebhookEventType | None] | UnsetType
+
+
 class _Rules:
-    """The checks every argument goes through before a request, shared by both clients."""
+    """The checks every argument goes through before a request, shared by both clients.
+
+    The methods named after an operation turn a public method's arguments into the
+    generated operation's, or raise a ValidationError naming the argument: both
+    clients call the same one, so they cannot drift apart.
+    """
 
     __slots__ = ("region", "strict")
 
     def __init__(self, config: ClientConfig) -> None:
         self.region = config.default_region
         self.strict = config.strict_numbers
+
+    def create_message(
+        self, to: str, from_: str, body: str, media: Sequence[str] | None, passthrough: str | None
+    ) -> _CreateMessageArgs:
+        to = self.phone(to, "to")
+        from_ = self.phone(from_, "from_")
+        body, media_list = validate_message(body=body, media=media)
+        return {
+            "to": to,
+            "from_": from_,
+            "body": body,
+            "media": _absent_if_none(media_list),
+            "passthrough": _absent_if_none(self.optional_text(passthrough, "passthrough")),
+        }
+
+    def conversation(self, to: str, from_: str, before: str | None) -> _ConversationArgs:
+        return {
+            "to": self.phone(to, "to"),
+            "from_": self.phone(from_, "from_"),
+            "before": _absent_if_none(self.optional_text(before, "before")),
+        }
+
+    def contact(self, phone_number: str, primary_phone: str) -> _ContactArgs:
+        return {
+            "phone_number": self.phone(phone_number, "phone_number"),
+            "primary_phone": self.phone(primary_phone, "primary_phone"),
+        }
+
+    def upsert_contact(
+        self,
+        phone_number: str,
+        account_phone: str,
+        name: str,
+        blocked: bool,
+        custom_fields: Mapping[str, str | None] | None,
+    ) -> _UpsertContactArgs:
+        return {
+            "phone_number": self.phone(phone_number, "phone_number"),
+            "account_phone": self.phone(account_phone, "account_phone"),
+            "name": self.text(name, "name", allow_empty=True),
+            "blocked": _boolean(blocked, "blocked"),
+            "custom_fields": self.custom_fields(custom_fields),
+        }
+
+    def list_lookup(self, primary_phone: str, name: str) -> _ListArgs:
+        return {
+            "primary_phone": self.phone(primary_phone, "primary_phone"),
+            "list_name": self.text(name, "name"),
+        }
+
+    def upsert_list(
+        self,
+        primary_phone: str,
+        name: str,
+        source_list_name: str | None,
+        name_search_term: str | None,
+    ) -> _UpsertListArgs:
+        return {
+            "primary_phone": self.phone(primary_phone, "primary_phone"),
+            "list_query": _list_query(name, source_list_name, name_search_term),
+        }
+
+    def add_contacts(
+        self, primary_phone: str, list_name: str, phone_numbers: Iterable[str]
+    ) -> _AddContactsArgs:
+        return {
+            "primary_phone": self.phone(primary_phone, "primary_phone"),
+            "list_name": self.text(list_name, "list_name"),
+            "phone_numbers": self.phones(phone_numbers, "phone_numbers"),
+        }
+
+    def register_webhook(
+        self,
+        url: str,
+        primary_phone: str | None,
+        event_types: Sequence[WebhookEventType | str] | None,
+    ) -> _RegisterWebhookArgs:
+        check_http_url(url, "url", ValidationError)
+        return {
+            "url": url,
+            "primary_phone": _absent_if_none(self.optional_phone(primary_phone, "primary_phone")),
+            "event_types": _absent_if_none(self.event_types(event_types)),
+        }
 
     def phone(self, number: str, argument: str) -> str:
         return normalize_phone(number, region=self.region, strict=self.strict, argument=argument)
@@ -145,11 +282,6 @@ class _Rules:
         if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
         return _Rules.text(value, argument)
-
-    @staticmethod
-    def webhook_url(url: str) -> str:
-        check_http_url(url, "url", ValidationError)
-        return url
 
     @staticmethod
     def event_types(
@@ -338,18 +470,9 @@ class AsyncVolt(_BaseVolt):
         the message (its use by Volt is undocumented). Nothing is sent when an
         argument is refused.
         """
-        to = self._rules.phone(to, "to")
-        from_ = self._rules.phone(from_, "from_")
-        body, media_list = validate_message(body=body, media=media)
-        passthrough = self._rules.optional_text(passthrough, "passthrough")
+        args = self._rules.create_message(to, from_, body, media, passthrough)
         with _SHAPE:
-            result = await self._gql.create_message(
-                to=to,
-                from_=from_,
-                body=body,
-                media=_absent_if_none(media_list),
-                passthrough=_absent_if_none(passthrough),
-            )
+            result = await self._gql.create_message(**args)
         return _returned(result.create_message, "CreateMessage", "createMessage")
 
     async def get_message(self, id: str) -> Message:
@@ -368,14 +491,16 @@ class AsyncVolt(_BaseVolt):
         [GUESS: the id of the oldest message already seen]. See
         :meth:`iter_conversation_pages` to walk every page.
         """
-        to = self._rules.phone(to, "to")
-        from_ = self._rules.phone(from_, "from_")
-        before = self._rules.optional_text(before, "before")
+        args = self._rules.conversation(to, from_, before)
         with _SHAPE:
-            result = await self._gql.get_conversation(
-                to=to, from_=from_, before=_absent_if_none(before)
-            )
-        return _found(result.conversation, "conversation", "GetConversation", to=to, from_=from_)
+            result = await self._gql.get_conversation(**args)
+        return _found(
+            result.conversation,
+            "conversation",
+            "GetConversation",
+            to=args["to"],
+            from_=args["from_"],
+        )
 
     async def iter_conversation_pages(
         self, *, to: str, from_: str, before: str | None = None
@@ -409,19 +534,10 @@ class AsyncVolt(_BaseVolt):
 
     async def get_contact(self, *, phone_number: str, primary_phone: str) -> Contact:
         """The contact with ``phone_number`` on your Volt number ``primary_phone``."""
-        phone_number = self._rules.phone(phone_number, "phone_number")
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
+        args = self._rules.contact(phone_number, primary_phone)
         with _SHAPE:
-            result = await self._gql.get_contact(
-                primary_phone=primary_phone, phone_number=phone_number
-            )
-        return _found(
-            result.contact,
-            "contact",
-            "GetContact",
-            phone_number=phone_number,
-            primary_phone=primary_phone,
-        )
+            result = await self._gql.get_contact(**args)
+        return _found(result.contact, "contact", "GetContact", **args)
 
     async def upsert_contact(
         self,
@@ -438,30 +554,19 @@ class AsyncVolt(_BaseVolt):
         a default of ``False`` would silently unblock a contact. ``custom_fields``
         maps field names to values; its wire shape (``key``/``value``) is a [GUESS].
         """
-        phone_number = self._rules.phone(phone_number, "phone_number")
-        account_phone = self._rules.phone(account_phone, "account_phone")
-        name = self._rules.text(name, "name", allow_empty=True)
-        blocked = _boolean(blocked, "blocked")
-        fields = self._rules.custom_fields(custom_fields)
+        args = self._rules.upsert_contact(phone_number, account_phone, name, blocked, custom_fields)
         with _SHAPE:
-            result = await self._gql.upsert_contact(
-                name=name,
-                phone_number=phone_number,
-                account_phone=account_phone,
-                custom_fields=fields,
-                blocked=blocked,
-            )
+            result = await self._gql.upsert_contact(**args)
         return _returned(result.create_or_update_contact, "UpsertContact", "createOrUpdateContact")
 
     # -- lists ----------------------------------------------------------------
 
     async def get_list(self, *, primary_phone: str, name: str) -> ContactList:
         """The contact list called ``name`` on your Volt number ``primary_phone``."""
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        name = self._rules.text(name, "name")
+        args = self._rules.list_lookup(primary_phone, name)
         with _SHAPE:
-            result = await self._gql.get_list(primary_phone=primary_phone, list_name=name)
-        return _found(result.list_, "list", "GetList", primary_phone=primary_phone, name=name)
+            result = await self._gql.get_list(**args)
+        return _found(result.list_, "list", "GetList", **args)
 
     async def upsert_list(
         self,
@@ -475,23 +580,18 @@ class AsyncVolt(_BaseVolt):
 
         The fields of Volt's ``ListQuery`` input are a [GUESS]; only the given ones are sent.
         """
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        query = _list_query(name, source_list_name, name_search_term)
+        args = self._rules.upsert_list(primary_phone, name, source_list_name, name_search_term)
         with _SHAPE:
-            result = await self._gql.upsert_list(primary_phone=primary_phone, list_query=query)
+            result = await self._gql.upsert_list(**args)
         return _returned(result.create_or_update_list, "UpsertList", "createOrUpdateList")
 
     async def add_contacts_to_list(
         self, *, primary_phone: str, list_name: str, phone_numbers: Iterable[str]
     ) -> ContactList:
         """Add contacts (by number) to the list ``list_name``; returns the list."""
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        list_name = self._rules.text(list_name, "list_name")
-        numbers = self._rules.phones(phone_numbers, "phone_numbers")
+        args = self._rules.add_contacts(primary_phone, list_name, phone_numbers)
         with _SHAPE:
-            result = await self._gql.add_contacts_to_list(
-                primary_phone=primary_phone, list_name=list_name, phone_numbers=numbers
-            )
+            result = await self._gql.add_contacts_to_list(**args)
         return _returned(result.add_contacts_to_list, "AddContactsToList", "addContactsToList")
 
     # -- waves ----------------------------------------------------------------
@@ -524,15 +624,9 @@ class AsyncVolt(_BaseVolt):
         arrive. Without ``event_types``, every event type. The event type values
         are a [GUESS] (REFERENCE section 6).
         """
-        url = self._rules.webhook_url(url)
-        primary_phone = self._rules.optional_phone(primary_phone, "primary_phone")
-        types = self._rules.event_types(event_types)
+        args = self._rules.register_webhook(url, primary_phone, event_types)
         with _SHAPE:
-            result = await self._gql.register_webhook(
-                url=url,
-                primary_phone=_absent_if_none(primary_phone),
-                event_types=_absent_if_none(types),
-            )
+            result = await self._gql.register_webhook(**args)
         return _returned(result.register_webhook, "RegisterWebhook", "registerWebhook")
 
     async def delete_webhook(self, id: str) -> Webhook:
@@ -615,18 +709,9 @@ class Volt(_BaseVolt):
 
         See :meth:`AsyncVolt.send_message`; nothing is sent when an argument is refused.
         """
-        to = self._rules.phone(to, "to")
-        from_ = self._rules.phone(from_, "from_")
-        body, media_list = validate_message(body=body, media=media)
-        passthrough = self._rules.optional_text(passthrough, "passthrough")
+        args = self._rules.create_message(to, from_, body, media, passthrough)
         with _SHAPE:
-            result = self._gql.create_message(
-                to=to,
-                from_=from_,
-                body=body,
-                media=_absent_if_none(media_list),
-                passthrough=_absent_if_none(passthrough),
-            )
+            result = self._gql.create_message(**args)
         return _returned(result.create_message, "CreateMessage", "createMessage")
 
     def get_message(self, id: str) -> Message:
@@ -640,12 +725,16 @@ class Volt(_BaseVolt):
         self, *, to: str, from_: str, before: str | None = None
     ) -> ConversationPage:
         """One page of a conversation (see :meth:`AsyncVolt.get_conversation`)."""
-        to = self._rules.phone(to, "to")
-        from_ = self._rules.phone(from_, "from_")
-        before = self._rules.optional_text(before, "before")
+        args = self._rules.conversation(to, from_, before)
         with _SHAPE:
-            result = self._gql.get_conversation(to=to, from_=from_, before=_absent_if_none(before))
-        return _found(result.conversation, "conversation", "GetConversation", to=to, from_=from_)
+            result = self._gql.get_conversation(**args)
+        return _found(
+            result.conversation,
+            "conversation",
+            "GetConversation",
+            to=args["to"],
+            from_=args["from_"],
+        )
 
     def iter_conversation_pages(
         self, *, to: str, from_: str, before: str | None = None
@@ -671,17 +760,10 @@ class Volt(_BaseVolt):
 
     def get_contact(self, *, phone_number: str, primary_phone: str) -> Contact:
         """The contact with ``phone_number`` on your Volt number ``primary_phone``."""
-        phone_number = self._rules.phone(phone_number, "phone_number")
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
+        args = self._rules.contact(phone_number, primary_phone)
         with _SHAPE:
-            result = self._gql.get_contact(primary_phone=primary_phone, phone_number=phone_number)
-        return _found(
-            result.contact,
-            "contact",
-            "GetContact",
-            phone_number=phone_number,
-            primary_phone=primary_phone,
-        )
+            result = self._gql.get_contact(**args)
+        return _found(result.contact, "contact", "GetContact", **args)
 
     def upsert_contact(
         self,
@@ -693,30 +775,19 @@ class Volt(_BaseVolt):
         custom_fields: Mapping[str, str | None] | None = None,
     ) -> Contact:
         """Create or update a contact (see :meth:`AsyncVolt.upsert_contact`)."""
-        phone_number = self._rules.phone(phone_number, "phone_number")
-        account_phone = self._rules.phone(account_phone, "account_phone")
-        name = self._rules.text(name, "name", allow_empty=True)
-        blocked = _boolean(blocked, "blocked")
-        fields = self._rules.custom_fields(custom_fields)
+        args = self._rules.upsert_contact(phone_number, account_phone, name, blocked, custom_fields)
         with _SHAPE:
-            result = self._gql.upsert_contact(
-                name=name,
-                phone_number=phone_number,
-                account_phone=account_phone,
-                custom_fields=fields,
-                blocked=blocked,
-            )
+            result = self._gql.upsert_contact(**args)
         return _returned(result.create_or_update_contact, "UpsertContact", "createOrUpdateContact")
 
     # -- lists ----------------------------------------------------------------
 
     def get_list(self, *, primary_phone: str, name: str) -> ContactList:
         """The contact list called ``name`` on your Volt number ``primary_phone``."""
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        name = self._rules.text(name, "name")
+        args = self._rules.list_lookup(primary_phone, name)
         with _SHAPE:
-            result = self._gql.get_list(primary_phone=primary_phone, list_name=name)
-        return _found(result.list_, "list", "GetList", primary_phone=primary_phone, name=name)
+            result = self._gql.get_list(**args)
+        return _found(result.list_, "list", "GetList", **args)
 
     def upsert_list(
         self,
@@ -727,23 +798,18 @@ class Volt(_BaseVolt):
         name_search_term: str | None = None,
     ) -> ContactList:
         """Create or update a list (see :meth:`AsyncVolt.upsert_list`)."""
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        query = _list_query(name, source_list_name, name_search_term)
+        args = self._rules.upsert_list(primary_phone, name, source_list_name, name_search_term)
         with _SHAPE:
-            result = self._gql.upsert_list(primary_phone=primary_phone, list_query=query)
+            result = self._gql.upsert_list(**args)
         return _returned(result.create_or_update_list, "UpsertList", "createOrUpdateList")
 
     def add_contacts_to_list(
         self, *, primary_phone: str, list_name: str, phone_numbers: Iterable[str]
     ) -> ContactList:
         """Add contacts (by number) to the list ``list_name``; returns the list."""
-        primary_phone = self._rules.phone(primary_phone, "primary_phone")
-        list_name = self._rules.text(list_name, "list_name")
-        numbers = self._rules.phones(phone_numbers, "phone_numbers")
+        args = self._rules.add_contacts(primary_phone, list_name, phone_numbers)
         with _SHAPE:
-            result = self._gql.add_contacts_to_list(
-                primary_phone=primary_phone, list_name=list_name, phone_numbers=numbers
-            )
+            result = self._gql.add_contacts_to_list(**args)
         return _returned(result.add_contacts_to_list, "AddContactsToList", "addContactsToList")
 
     # -- waves ----------------------------------------------------------------
@@ -771,15 +837,9 @@ class Volt(_BaseVolt):
         event_types: Sequence[WebhookEventType | str] | None = None,
     ) -> Webhook:
         """Register ``url`` for message events (see :meth:`AsyncVolt.register_webhook`)."""
-        url = self._rules.webhook_url(url)
-        primary_phone = self._rules.optional_phone(primary_phone, "primary_phone")
-        types = self._rules.event_types(event_types)
+        args = self._rules.register_webhook(url, primary_phone, event_types)
         with _SHAPE:
-            result = self._gql.register_webhook(
-                url=url,
-                primary_phone=_absent_if_none(primary_phone),
-                event_types=_absent_if_none(types),
-            )
+            result = self._gql.register_webhook(**args)
         return _returned(result.register_webhook, "RegisterWebhook", "registerWebhook")
 
     def delete_webhook(self, id: str) -> Webhook:
