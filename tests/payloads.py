@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 TOKEN = "test-token-0123456789abcdef"
 URL = "https://api.respondflow.com/graphql"
 FROM = "+15555550123"
 TO = "+15555550145"
+
+# The client reference the SDK puts in passthrough when the caller gives none.
+CLIENT_REFERENCE = re.compile(r"vsdk-[0-9a-f]{12}-[0-9a-f]+")
+
+
+def without_client_reference(variables: dict[str, Any]) -> dict[str, Any]:
+    """``variables`` less an SDK-made passthrough, after checking it is one."""
+    rest = dict(variables)
+    passthrough = rest.pop("passthrough", None)
+    assert passthrough is not None, "every send carries a passthrough"
+    assert CLIENT_REFERENCE.fullmatch(passthrough), passthrough
+    return rest
 
 
 def message_data(**overrides: Any) -> dict[str, Any]:

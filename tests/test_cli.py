@@ -23,7 +23,18 @@ from pytest_httpx import HTTPXMock
 import volt_sdk
 from volt_sdk import _cli
 
-from .payloads import FROM, TO, TOKEN, URL, contact_data, list_data, message_data, webhook_data
+from .payloads import (
+    CLIENT_REFERENCE,
+    FROM,
+    TO,
+    TOKEN,
+    URL,
+    contact_data,
+    list_data,
+    message_data,
+    webhook_data,
+    without_client_reference,
+)
 
 BODY = "Your One Time Code is 654312\n\nReply STOP to opt-out."
 
@@ -61,8 +72,19 @@ def sent(httpx_mock: HTTPXMock) -> list[tuple[str, dict[str, Any]]]:
     for request in httpx_mock.get_requests():
         assert request.headers["authorization"] == f"Bearer {TOKEN}"
         body = json.loads(request.content)
-        calls.append((body["operationName"], body["variables"]))
+        variables = body["variables"]
+        if body["operationName"] == "CreateMessage" and "passthrough" not in _given(variables):
+            variables = without_client_reference(variables)
+        calls.append((body["operationName"], variables))
     return calls
+
+
+def _given(variables: dict[str, Any]) -> dict[str, Any]:
+    """The variables less a passthrough the SDK made up (a caller's own one stays)."""
+    passthrough = variables.get("passthrough")
+    if isinstance(passthrough, str) and CLIENT_REFERENCE.fullmatch(passthrough):
+        return {k: v for k, v in variables.items() if k != "passthrough"}
+    return variables
 
 
 class FakeClock:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         InvalidMessageError,
         InvalidPhoneNumberError,
         MalformedResponseError,
+        MessageOutcomeUnknownError,
         NotFoundError,
         RateLimitError,
         TransportError,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
         WebhookEventType,
     )
     from ._phone import normalize_phone
+    from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES
     from ._timestamps import parse_timestamp
 
 _LAZY: dict[str, str] = {
@@ -71,6 +73,8 @@ _LAZY: dict[str, str] = {
     "ContactList": "._models",
     "ConversationPage": "._models",
     "DEFAULT_BASE_URL": "._config",
+    "DEFAULT_DEADLINE": "._retry",
+    "DEFAULT_MAX_RETRIES": "._retry",
     "DEFAULT_TIMEOUT": "._config",
     "ERROR_CODES": "._error_codes",
     "ErrorCategory": "._error_codes",
@@ -79,6 +83,7 @@ _LAZY: dict[str, str] = {
     "InvalidMessageError": "._errors",
     "InvalidPhoneNumberError": "._errors",
     "MalformedResponseError": "._errors",
+    "MessageOutcomeUnknownError": "._errors",
     "Message": "._models",
     "MessageErrorCode": "._error_codes",
     "NOT_GIVEN": "._config",
@@ -118,6 +123,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ERROR_CODES",
     "NOT_GIVEN",
@@ -139,6 +146,7 @@ __all__ = [
     "MalformedResponseError",
     "Message",
     "MessageErrorCode",
+    "MessageOutcomeUnknownError",
     "NotFoundError",
     "NotGiven",
     "PageInfo",

@@ -457,6 +457,9 @@ def _wait(volt: Volt, message: Message, timeout: float, out: _Output) -> tuple[M
         status = out.status(current.status) if stream is sys.stdout else current.status
         print(f"  {now}  {f'+{elapsed:.1f}s':>6}  {status}{note}", file=stream, flush=True)
 
+    # This loop polls and backs off itself, reporting each passing failure: the
+    # client's own retries would only hide them.
+    poller = volt.with_options(max_retries=0)
     if stream is sys.stdout:
         print(file=stream)
     print(f"waiting for delivery of {message.id} (up to {timeout:g} s):", file=stream)
@@ -469,7 +472,7 @@ def _wait(volt: Volt, message: Message, timeout: float, out: _Output) -> tuple[M
         _sleep(min(interval, left))
         interval = min(interval * POLL_BACKOFF, POLL_MAX)
         try:
-            current = volt.get_message(message.id)
+            current = poller.get_message(message.id)
         except (TransportError, APIStatusError, MalformedResponseError) as exc:
             passing = not isinstance(exc, APIStatusError) or (
                 isinstance(exc, RateLimitError) or (exc.status_code or 0) >= 500

@@ -8,9 +8,15 @@ come from ``volt_graphql``; no generated name is part of the public API.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+import asyncio
+import copy
+import itertools
+import secrets
+import threading
+import time
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 import httpx
 import pydantic
@@ -21,11 +27,34 @@ from volt_graphql.client import VoltGraphQL
 from volt_graphql.enums import WebhookEventType
 from volt_graphql.input_types import ContactCustomFieldInput, ListQuery
 
-from ._config import NOT_GIVEN, ClientConfig, NotGiven, resolve_config
-from ._errors import MalformedResponseError, NotFoundError, ValidationError
+from ._config import (
+    NOT_GIVEN,
+    ClientConfig,
+    NotGiven,
+    check_delivery_options,
+    check_timeout,
+    resolve_config,
+)
+from ._errors import (
+    APIStatusError,
+    MalformedResponseError,
+    MessageOutcomeUnknownError,
+    NotFoundError,
+    TransportError,
+    ValidationError,
+    VoltError,
+)
 from ._message import check_http_url, validate_message
 from ._models import Contact, ContactList, ConversationPage, Message, Wave, Webhook
 from ._phone import normalize_phone
+from ._retry import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RETRIES,
+    RetryPolicy,
+    TokenBucket,
+    may_have_reached_volt,
+)
+from ._timestamps import parse_timestamp
 from ._transport import AsyncExecutor, SyncExecutor, Wire
 
 if TYPE_CHECKING:
@@ -67,6 +96,16 @@ class _ResponseShape:
 _SHAPE = _ResponseShape()
 
 
+# A random prefix per process and a counter: unique across processes, and cheap.
+_REFERENCE_PREFIX: Final = f"vsdk-{secrets.token_hex(6)}-"
+_reference_counter = itertools.count(1)
+
+
+def client_reference() -> str:
+    """A new client reference for ``passthrough`` (``vsdk-<12 hex>-<counter>``)."""
+    return f"{_REFERENCE_PREFIX}{next(_reference_counter):x}"
+
+
 def _absent_if_none(value: _T | None) -> _T | UnsetType:
     """GraphQL tells "absent" from null: an argument not given is left out, never sent as null."""
     return UNSET if value is None else value
@@ -92,7 +131,7 @@ class _CreateMessageArgs(TypedDict):
     from_: str
     body: str
     media: list[str] | UnsetType
-    passthrough: str | UnsetType
+    passthrough: str
 
 
 class _ConversationArgs(TypedDict):
@@ -161,7 +200,8 @@ class _Rules:
             "from_": from_,
             "body": body,
             "media": _absent_if_none(media_list),
-            "passthrough": _absent_if_none(self.optional_text(passthrough, "passthrough")),
+            # Every send carries a reference, so an uncertain one can be traced.
+            "passthrough": self.optional_text(passthrough, "passthrough") or client_reference(),
         }
 
     def conversation(self, to: str, from_: str, before: str | None) -> _ConversationArgs:
@@ -337,6 +377,7 @@ class _BaseVolt:
 
     _config: ClientConfig
     _rules: _Rules
+    _wire: Wire
     _owns_http_client: bool
 
     def _configure(
@@ -347,6 +388,10 @@ class _BaseVolt:
         timeout: float | httpx.Timeout | None | NotGiven,
         default_region: str | None,
         strict_numbers: bool,
+        max_retries: int,
+        deadline: float,
+        max_rate: float | None,
+        max_concurrency: int | None,
         http_client: object,
         client_type: type[httpx.Client | httpx.AsyncClient],
     ) -> Wire:
@@ -366,13 +411,44 @@ class _BaseVolt:
             default_region=default_region,
             strict_numbers=strict_numbers,
         )
+        check_delivery_options(
+            max_retries=max_retries,
+            deadline=deadline,
+            max_rate=max_rate,
+            max_concurrency=max_concurrency,
+        )
         self._rules = _Rules(self._config)
         self._owns_http_client = not user_client_given
         # With the user's own http_client, its timeout applies unless one was given here.
         per_request = (
             None if user_client_given and isinstance(timeout, NotGiven) else (self._config.timeout)
         )
-        return Wire(self._config, per_request)
+        policy = RetryPolicy(max_retries=max_retries, deadline=float(deadline))
+        bucket = TokenBucket(max_rate) if max_rate is not None else None
+        self._wire = Wire(self._config, per_request, policy, bucket)
+        return self._wire
+
+    def _optioned_wire(
+        self,
+        max_retries: int | NotGiven,
+        deadline: float | NotGiven,
+        timeout: float | httpx.Timeout | NotGiven,
+    ) -> Wire:
+        policy = self._wire.policy
+        new_policy = RetryPolicy(
+            max_retries=policy.max_retries if isinstance(max_retries, NotGiven) else max_retries,
+            deadline=policy.deadline if isinstance(deadline, NotGiven) else deadline,
+        )
+        check_delivery_options(
+            max_retries=new_policy.max_retries,
+            deadline=new_policy.deadline,
+            max_rate=None,
+            max_concurrency=None,
+        )
+        new_timeout = (
+            self._wire.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
+        )
+        return self._wire.with_options(new_timeout, new_policy)
 
     @property
     def base_url(self) -> str:
@@ -422,6 +498,10 @@ class AsyncVolt(_BaseVolt):
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         default_region: str | None = None,
         strict_numbers: bool = False,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float = DEFAULT_DEADLINE,
+        max_rate: float | None = None,
+        max_concurrency: int | None = None,
         http_client: httpx.AsyncClient | None = None,
     ) -> None:
         wire = self._configure(
@@ -430,11 +510,36 @@ class AsyncVolt(_BaseVolt):
             timeout=timeout,
             default_region=default_region,
             strict_numbers=strict_numbers,
+            max_retries=max_retries,
+            deadline=deadline,
+            max_rate=max_rate,
+            max_concurrency=max_concurrency,
             http_client=http_client,
             client_type=httpx.AsyncClient,
         )
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
-        self._gql = AsyncVoltGraphQL(AsyncExecutor(wire, self._http))
+        self._gate = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        self._gql = AsyncVoltGraphQL(AsyncExecutor(wire, self._http, self._gate))
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """This client with other retry, deadline or timeout settings, for some calls::
+
+            await volt.with_options(max_retries=0, deadline=10).send_message(...)
+
+        The copy shares the connections, the rate limit and the concurrency cap;
+        closing it does nothing (close the original).
+        """
+        clone = copy.copy(self)
+        clone._owns_http_client = False
+        clone._wire = self._optioned_wire(max_retries, deadline, timeout)
+        clone._gql = AsyncVoltGraphQL(AsyncExecutor(clone._wire, self._http, self._gate))
+        return clone
 
     async def __aenter__(self) -> Self:
         return self
@@ -471,8 +576,14 @@ class AsyncVolt(_BaseVolt):
         argument is refused.
         """
         args = self._rules.create_message(to, from_, body, media, passthrough)
-        with _SHAPE:
-            result = await self._gql.create_message(**args)
+        started = time.time()
+        try:
+            with _SHAPE:
+                result = await self._gql.create_message(**args)
+        except (TransportError, APIStatusError, MalformedResponseError) as error:
+            if may_have_reached_volt(error):
+                raise _outcome_unknown(args, started, error) from error
+            raise
         return _returned(result.create_message, "CreateMessage", "createMessage")
 
     async def get_message(self, id: str) -> Message:
@@ -529,6 +640,34 @@ class AsyncVolt(_BaseVolt):
         async for page in self.iter_conversation_pages(to=to, from_=from_, before=before):
             for message in page.messages or ():
                 yield message
+
+    async def reconcile_message(
+        self,
+        unknown: MessageOutcomeUnknownError,
+        *,
+        exclude_ids: Collection[str] = (),
+        clock_skew: float = 300.0,
+        max_pages: int = 10,
+    ) -> Message | None:
+        """Find out whether an uncertain send went out: the message, or None.
+
+        Looks through the conversation between ``unknown.from_`` and
+        ``unknown.to`` (newest first, at most ``max_pages`` pages, back to when
+        the attempt began less ``clock_skew`` seconds) for a message with the same
+        body and media; ids in ``exclude_ids`` (messages already accounted for)
+        are skipped. Best effort: see the README, "Outcome unknown". A None right
+        after a timeout is not proof: Volt may still be processing the request, so
+        wait a few seconds before trusting it.
+        """
+        reconciler = _Reconciler(unknown, exclude_ids, clock_skew)
+        pages = self.iter_conversation_pages(to=unknown.to, from_=unknown.from_)
+        read = 0
+        async for page in pages:
+            found = reconciler.match(page)
+            read += 1
+            if found is not None or reconciler.past_window or read >= max_pages:
+                return found
+        return None
 
     # -- contacts -------------------------------------------------------------
 
@@ -664,6 +803,10 @@ class Volt(_BaseVolt):
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         default_region: str | None = None,
         strict_numbers: bool = False,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float = DEFAULT_DEADLINE,
+        max_rate: float | None = None,
+        max_concurrency: int | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
         wire = self._configure(
@@ -672,11 +815,31 @@ class Volt(_BaseVolt):
             timeout=timeout,
             default_region=default_region,
             strict_numbers=strict_numbers,
+            max_retries=max_retries,
+            deadline=deadline,
+            max_rate=max_rate,
+            max_concurrency=max_concurrency,
             http_client=http_client,
             client_type=httpx.Client,
         )
         self._http = http_client or httpx.Client(timeout=self._config.timeout)
-        self._gql = VoltGraphQL(SyncExecutor(wire, self._http))
+        self._gate = threading.BoundedSemaphore(max_concurrency) if max_concurrency else None
+        self._gql = VoltGraphQL(SyncExecutor(wire, self._http, self._gate))
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """This client with other retry, deadline or timeout settings (see
+        :meth:`AsyncVolt.with_options`)."""
+        clone = copy.copy(self)
+        clone._owns_http_client = False
+        clone._wire = self._optioned_wire(max_retries, deadline, timeout)
+        clone._gql = VoltGraphQL(SyncExecutor(clone._wire, self._http, self._gate))
+        return clone
 
     def __enter__(self) -> Self:
         return self
@@ -710,8 +873,14 @@ class Volt(_BaseVolt):
         See :meth:`AsyncVolt.send_message`; nothing is sent when an argument is refused.
         """
         args = self._rules.create_message(to, from_, body, media, passthrough)
-        with _SHAPE:
-            result = self._gql.create_message(**args)
+        started = time.time()
+        try:
+            with _SHAPE:
+                result = self._gql.create_message(**args)
+        except (TransportError, APIStatusError, MalformedResponseError) as error:
+            if may_have_reached_volt(error):
+                raise _outcome_unknown(args, started, error) from error
+            raise
         return _returned(result.create_message, "CreateMessage", "createMessage")
 
     def get_message(self, id: str) -> Message:
@@ -755,6 +924,33 @@ class Volt(_BaseVolt):
         """Every message of a conversation, page after page."""
         for page in self.iter_conversation_pages(to=to, from_=from_, before=before):
             yield from page.messages or ()
+
+    def reconcile_message(
+        self,
+        unknown: MessageOutcomeUnknownError,
+        *,
+        exclude_ids: Collection[str] = (),
+        clock_skew: float = 300.0,
+        max_pages: int = 10,
+    ) -> Message | None:
+        """Find out whether an uncertain send went out (see
+        :meth:`AsyncVolt.reconcile_message`): the message, or None.
+
+        Looks through the conversation between ``unknown.from_`` and
+        ``unknown.to`` (newest first, at most ``max_pages`` pages, back to when
+        the attempt began less ``clock_skew`` seconds) for a message with the same
+        body and media; ids in ``exclude_ids`` (messages already accounted for)
+        are skipped. Best effort: see the README, "Outcome unknown". A None right
+        after a timeout is not proof: Volt may still be processing the request, so
+        wait a few seconds before trusting it.
+        """
+        reconciler = _Reconciler(unknown, exclude_ids, clock_skew)
+        pages = self.iter_conversation_pages(to=unknown.to, from_=unknown.from_)
+        for read, page in enumerate(pages, start=1):
+            found = reconciler.match(page)
+            if found is not None or reconciler.past_window or read >= max_pages:
+                return found
+        return None
 
     # -- contacts -------------------------------------------------------------
 
@@ -901,3 +1097,58 @@ class _Paging:
             return False
         self.cursor = messages[-1].id
         return True
+
+
+def _outcome_unknown(
+    args: _CreateMessageArgs, started: float, error: VoltError
+) -> MessageOutcomeUnknownError:
+    media = args["media"]
+    return MessageOutcomeUnknownError(
+        to=args["to"],
+        from_=args["from_"],
+        body=args["body"],
+        media=media if isinstance(media, list) else (),
+        passthrough=args["passthrough"],
+        started_at=started,
+        cause=error,
+    )
+
+
+class _Reconciler:
+    """Finds the message an uncertain send created, page by page, newest first.
+
+    Best effort with the schema as known: ``Message`` has no ``passthrough``
+    field, so a message matches on sender, recipient, body and media, sent (or
+    still unsent) no earlier than the attempt began, less ``clock_skew``. Should
+    Volt's schema turn out to expose ``passthrough``, a match on it wins.
+    """
+
+    __slots__ = ("earliest", "exclude_ids", "past_window", "unknown")
+
+    def __init__(
+        self, unknown: MessageOutcomeUnknownError, exclude_ids: Collection[str], clock_skew: float
+    ) -> None:
+        self.unknown = unknown
+        self.exclude_ids = exclude_ids
+        self.earliest = unknown.started_at - clock_skew
+        self.past_window = False
+
+    def match(self, page: ConversationPage) -> Message | None:
+        unknown = self.unknown
+        for message in page.messages or ():
+            if message.id in self.exclude_ids:
+                continue
+            if unknown.passthrough and getattr(message, "passthrough", None) == unknown.passthrough:
+                return message
+            when = parse_timestamp(message.sent_at) or parse_timestamp(message.confirmed_at)
+            if when is not None and when.timestamp() < self.earliest:
+                self.past_window = True  # newest first: the rest is older still
+                return None
+            if (
+                message.from_number == unknown.from_
+                and message.to_number == unknown.to
+                and message.body == unknown.body
+                and tuple(message.media or ()) == unknown.media
+            ):
+                return message
+        return None

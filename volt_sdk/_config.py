@@ -20,6 +20,8 @@ __all__ = [
     "BearerAuth",
     "ClientConfig",
     "NotGiven",
+    "check_delivery_options",
+    "check_timeout",
     "resolve_config",
 ]
 
@@ -116,7 +118,7 @@ def _check_url(base_url: str) -> str:
     return str(url)
 
 
-def _check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+def check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     if timeout is None:
         raise ConfigurationError(
             "timeout: None would let a request hang forever; give a number of seconds "
@@ -133,6 +135,38 @@ def _check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
             f"timeout: expected a positive number of seconds or an httpx.Timeout, got {timeout!r}"
         )
     return httpx.Timeout(float(timeout), connect=min(float(timeout), 10.0))
+
+
+def check_delivery_options(
+    *,
+    max_retries: object,
+    deadline: object,
+    max_rate: object,
+    max_concurrency: object,
+) -> None:
+    """Refuse retry, deadline and rate settings that cannot work, naming the option."""
+
+    def positive_number(value: object) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+    if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+        raise ConfigurationError(f"max_retries: expected a whole number >= 0, got {max_retries!r}")
+    if not positive_number(deadline):
+        raise ConfigurationError(
+            f"deadline: expected a positive number of seconds, got {deadline!r}"
+        )
+    if max_rate is not None and not positive_number(max_rate):
+        raise ConfigurationError(
+            f"max_rate: expected a positive number of messages per second or None, got {max_rate!r}"
+        )
+    if max_concurrency is not None and (
+        not isinstance(max_concurrency, int)
+        or isinstance(max_concurrency, bool)
+        or max_concurrency < 1
+    ):
+        raise ConfigurationError(
+            f"max_concurrency: expected a whole number >= 1 or None, got {max_concurrency!r}"
+        )
 
 
 def resolve_config(
@@ -157,7 +191,7 @@ def resolve_config(
         raise ConfigurationError("token: contains whitespace or non-ASCII characters")
     if base_url is None:
         base_url = os.environ.get(URL_ENV) or DEFAULT_BASE_URL
-    resolved_timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else _check_timeout(timeout)
+    resolved_timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else check_timeout(timeout)
     region: str | None = None
     if default_region is not None:
         # Imported here: phonenumbers' region table is only needed when set.

@@ -9,7 +9,7 @@ The tree::
     │   └── InvalidMessageError       body / media refused (empty body, bad media URL, ...)
     ├── TransportError                the request did not complete
     │   ├── VoltConnectionError       could not connect, or the connection dropped
-    │   └── VoltTimeoutError          connect, read, write or pool timeout
+    │   └── VoltTimeoutError          connect, read, write, pool timeout, or the call's deadline
     └── APIError                      Volt answered, and the answer is an error
         ├── APIStatusError            a non-2xx HTTP status
         │   ├── AuthenticationError   401 / 403: bad, expired or under-scoped token
@@ -17,6 +17,7 @@ The tree::
         ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
         ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
         └── NotFoundError             a ``get_*`` whose result is null
+    MessageOutcomeUnknownError        a send that may or may not have reached Volt
 
 Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
 are translated at the boundary and never escape raw. No error's text or repr ever
@@ -42,6 +43,7 @@ __all__ = [
     "InvalidMessageError",
     "InvalidPhoneNumberError",
     "MalformedResponseError",
+    "MessageOutcomeUnknownError",
     "NotFoundError",
     "RateLimitError",
     "TransportError",
@@ -123,15 +125,20 @@ class InvalidMessageError(ValidationError):
 class TransportError(VoltError):
     """The HTTP exchange did not complete.
 
-    ``request`` is the :class:`httpx.Request` that was attempted. Whether a
-    mutation reached Volt is unknown unless the subclass says otherwise.
+    ``request`` is the :class:`httpx.Request` that was attempted.
+    ``request_sent`` is False only when the request surely never reached Volt
+    (the connection was never made, or no connection was free).
     """
 
     request: httpx.Request | None
+    request_sent: bool
 
-    def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
+    def __init__(
+        self, message: str, *, request: httpx.Request | None = None, request_sent: bool = True
+    ) -> None:
         super().__init__(message)
         self.request = request
+        self.request_sent = request_sent
 
 
 class VoltConnectionError(TransportError):
@@ -139,14 +146,20 @@ class VoltConnectionError(TransportError):
 
 
 class VoltTimeoutError(TransportError):
-    """The request timed out (``phase`` is ``connect``, ``read``, ``write`` or ``pool``)."""
+    """A timeout. ``phase`` is ``connect``, ``read``, ``write``, ``pool``, or
+    ``deadline`` when the call's overall time budget ran out before an attempt."""
 
     phase: str
 
     def __init__(
-        self, message: str, *, request: httpx.Request | None = None, phase: str = "read"
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        phase: str = "read",
+        request_sent: bool = True,
     ) -> None:
-        super().__init__(message, request=request)
+        super().__init__(message, request=request, request_sent=request_sent)
         self.phase = phase
 
 
@@ -302,3 +315,51 @@ class NotFoundError(APIError):
         super().__init__(f"{resource} not found ({keys})", operation=operation)
         self.resource = resource
         self.lookup = dict(lookup)
+
+
+class MessageOutcomeUnknownError(VoltError):
+    """A ``createMessage`` attempt may have reached Volt, and its outcome is unknown.
+
+    Raised instead of the transport or status error (kept as ``__cause__`` and
+    ``cause``) when the request may have been processed: a read timeout, a
+    connection dropped after sending, a 5xx, a garbled answer. Sending again
+    could text the person twice; find out first with the client's
+    ``reconcile_message(error)``, which looks for the message in the
+    conversation.
+
+    ``to``, ``from_``, ``body``, ``media`` and ``passthrough`` are what was sent
+    (``passthrough`` is the client reference the SDK tagged it with);
+    ``started_at`` is when the call began (UNIX seconds, the client's clock).
+    """
+
+    to: str
+    from_: str
+    body: str
+    media: tuple[str, ...]
+    passthrough: str | None
+    started_at: float
+    cause: VoltError
+
+    def __init__(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        media: Sequence[str],
+        passthrough: str | None,
+        started_at: float,
+        cause: VoltError,
+    ) -> None:
+        super().__init__(
+            f"CreateMessage: the outcome is unknown, the message to {to} may or may not "
+            f"have been sent ({cause.message}); do not resend blindly: reconcile it first "
+            f"(passthrough {passthrough!r})"
+        )
+        self.to = to
+        self.from_ = from_
+        self.body = body
+        self.media = tuple(media)
+        self.passthrough = passthrough
+        self.started_at = started_at
+        self.cause = cause

@@ -6,9 +6,12 @@ the blocking client, so both follow the same rules to the letter.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import email.utils
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any, Final, cast
@@ -25,13 +28,22 @@ from ._errors import (
     RateLimitError,
     TransportError,
     VoltConnectionError,
+    VoltError,
     VoltTimeoutError,
     body_excerpt,
 )
+from ._retry import RetryPolicy, TokenBucket
 
 __all__ = ["AsyncExecutor", "SyncExecutor", "Wire"]
 
 logger: Final = logging.getLogger("volt_sdk")
+
+# The waits of retries and of the rate limit (module names, so tests can stand in).
+_sleep = time.sleep
+_async_sleep = asyncio.sleep
+
+# What the client's rate limit (messages per second) counts.
+RATE_LIMITED_OPERATIONS: Final = frozenset({"CreateMessage"})
 
 _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
     httpx.ConnectTimeout: "connect",
@@ -42,11 +54,14 @@ _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
 
 
 class _Operation:
-    """What is derived once from a GraphQL document: the start of the request body."""
+    """What is derived once from a GraphQL document: the start of the body, its kind."""
 
-    __slots__ = ("body_prefix",)
+    __slots__ = ("body_prefix", "is_mutation", "name", "rate_limited")
 
-    def __init__(self, query: str, operation_name: str) -> None:
+    def __init__(self, query: str, operation_name: str, rate_limited: bool) -> None:
+        self.name = operation_name
+        self.is_mutation = query.lstrip().startswith("mutation")
+        self.rate_limited = rate_limited
         head = json.dumps({"query": query, "operationName": operation_name}, ensure_ascii=False)
         # '{"query": ..., "operationName": ...}' -> '{..., "variables":' so that a
         # call only serializes its variables.
@@ -54,11 +69,17 @@ class _Operation:
 
 
 class Wire:
-    """The non-I/O half of a request: body encoding, headers, and response mapping."""
+    """The non-I/O half of a request: body, headers, retry decisions, response mapping."""
 
-    __slots__ = ("_operations", "auth", "headers", "timeout", "url")
+    __slots__ = ("_operations", "auth", "bucket", "headers", "policy", "timeout", "url")
 
-    def __init__(self, config: ClientConfig, timeout: httpx.Timeout | None) -> None:
+    def __init__(
+        self,
+        config: ClientConfig,
+        timeout: httpx.Timeout | None,
+        policy: RetryPolicy,
+        bucket: TokenBucket | None,
+    ) -> None:
         # Parsed once: httpx re-parses a str URL on every request (about 10 us).
         self.url = httpx.URL(config.base_url)
         self.auth = BearerAuth(config.token)
@@ -69,31 +90,106 @@ class Wire:
         }
         # None: the caller's own http_client decides the timeout.
         self.timeout = timeout
+        self.policy = policy
+        # Messages per second, shared by every clone of the client (with_options).
+        self.bucket = bucket
         self._operations: dict[tuple[str, str], _Operation] = {}
+
+    def with_options(self, timeout: httpx.Timeout | None, policy: RetryPolicy) -> Wire:
+        """A copy with other timeout and retry settings, sharing the rest."""
+        clone = copy.copy(self)
+        clone.timeout = timeout
+        clone.policy = policy
+        return clone
 
     def operation(self, query: str, operation_name: str) -> _Operation:
         key = (query, operation_name)
         op = self._operations.get(key)
         if op is None:
-            op = self._operations[key] = _Operation(query, operation_name)
+            op = _Operation(query, operation_name, operation_name in RATE_LIMITED_OPERATIONS)
+            self._operations[key] = op
         return op
+
+    def attempt_timeout(
+        self, op: _Operation, deadline_at: float, client_timeout: httpx.Timeout
+    ) -> httpx.Timeout:
+        """This attempt's timeout: the configured one, cut to what is left of the deadline."""
+        remaining = deadline_at - time.monotonic()
+        if remaining <= 0:
+            raise VoltTimeoutError(
+                f"{op.name}: the call's deadline of {self.policy.deadline:g}s ran out "
+                "before another attempt could start",
+                phase="deadline",
+                request_sent=False,
+            )
+        timeout = self.timeout if self.timeout is not None else client_timeout
+        if _longest_phase(timeout) <= remaining:
+            return timeout
+
+        def cap(phase: float | None) -> float:
+            return remaining if phase is None else min(phase, remaining)
+
+        return httpx.Timeout(
+            connect=cap(timeout.connect),
+            read=cap(timeout.read),
+            write=cap(timeout.write),
+            pool=cap(timeout.pool),
+        )
+
+    def rate_wait(self, op: _Operation, deadline_at: float) -> float:
+        """Seconds to wait for the rate limit before sending ``op`` (0 if not limited)."""
+        if not op.rate_limited or self.bucket is None:
+            return 0.0
+        wait = self.bucket.reserve()
+        if wait and time.monotonic() + wait >= deadline_at:
+            raise VoltTimeoutError(
+                f"{op.name}: the client's rate limit ({self.bucket.rate:g}/s) would delay "
+                f"this past the call's deadline of {self.policy.deadline:g}s",
+                phase="deadline",
+                request_sent=False,
+            )
+        return wait
+
+    def retry_pause(
+        self, error: VoltError, op: _Operation, retries_done: int, deadline_at: float
+    ) -> float | None:
+        """How long to wait before retrying after ``error``, or None to give up."""
+        policy = self.policy
+        if not policy.should_retry(error, is_mutation=op.is_mutation, retries_done=retries_done):
+            return None
+        pause = policy.delay(error, retries_done)
+        if time.monotonic() + pause >= deadline_at:
+            return None  # no wait runs past the deadline
+        logger.info(
+            "%s: retry %d of %d in %.2fs after: %s",
+            op.name,
+            retries_done + 1,
+            policy.max_retries,
+            pause,
+            error.message,
+        )
+        return pause
 
     def encode(self, op: _Operation, variables: Mapping[str, Any]) -> bytes:
         return op.body_prefix + json.dumps(variables, ensure_ascii=False).encode() + b"}"
 
     def transport_error(self, exc: httpx.HTTPError, operation_name: str) -> TransportError:
         request = _request_of(exc)
+        # Nothing reached Volt when no connection was made or none was free.
+        sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
         if isinstance(exc, httpx.TimeoutException):
             phase = _TIMEOUT_PHASES.get(type(exc), "read")
             return VoltTimeoutError(
                 f"{operation_name}: {phase} timeout talking to {self.url} ({exc})",
                 request=request,
                 phase=phase,
+                request_sent=sent,
             )
         return VoltConnectionError(
             f"{operation_name}: could not complete the request to {self.url}: "
             f"{type(exc).__name__}: {exc}",
             request=request,
+            request_sent=sent,
         )
 
     def decode(self, response: httpx.Response, operation_name: str) -> dict[str, Any]:
@@ -128,6 +224,11 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return _as_object(payload)
+
+
+def _longest_phase(timeout: httpx.Timeout) -> float:
+    phases = (timeout.connect, timeout.read, timeout.write, timeout.pool)
+    return float("inf") if None in phases else max(p for p in phases if p is not None)
 
 
 def _request_of(exc: httpx.HTTPError) -> httpx.Request | None:
@@ -264,13 +365,17 @@ def _status_error(
 
 
 class AsyncExecutor:
-    """Sends one GraphQL request with an :class:`httpx.AsyncClient`."""
+    """Runs one GraphQL operation with an :class:`httpx.AsyncClient`: every attempt,
+    wait and retry of it, within its deadline, its rate and the concurrency cap."""
 
-    __slots__ = ("_http", "_wire")
+    __slots__ = ("_gate", "_http", "_wire")
 
-    def __init__(self, wire: Wire, http_client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, wire: Wire, http_client: httpx.AsyncClient, gate: asyncio.Semaphore | None
+    ) -> None:
         self._wire = wire
         self._http = http_client
+        self._gate = gate
 
     async def execute(
         self, query: str, operation_name: str, variables: dict[str, Any]
@@ -278,49 +383,90 @@ class AsyncExecutor:
         wire = self._wire
         op = wire.operation(query, operation_name)
         content = wire.encode(op, variables)
+        deadline_at = time.monotonic() + wire.policy.deadline
+        retries = 0
+        while True:
+            try:
+                wait = wire.rate_wait(op, deadline_at)
+                if wait:
+                    await _async_sleep(wait)
+                timeout = wire.attempt_timeout(op, deadline_at, self._http.timeout)
+                if self._gate is None:
+                    response = await self._send(content, timeout, op)
+                else:
+                    async with self._gate:
+                        response = await self._send(content, timeout, op)
+                return wire.decode(response, operation_name)
+            except VoltError as error:
+                pause = wire.retry_pause(error, op, retries, deadline_at)
+                if pause is None:
+                    raise
+            retries += 1
+            await _async_sleep(pause)
+
+    async def _send(self, content: bytes, timeout: httpx.Timeout, op: _Operation) -> httpx.Response:
+        wire = self._wire
         started = time.perf_counter()
         try:
             response = await self._http.post(
-                wire.url,
-                content=content,
-                headers=wire.headers,
-                auth=wire.auth,
-                timeout=wire.timeout if wire.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                wire.url, content=content, headers=wire.headers, auth=wire.auth, timeout=timeout
             )
         except httpx.HTTPError as exc:
-            raise wire.transport_error(exc, operation_name) from exc
+            raise wire.transport_error(exc, op.name) from exc
         if logger.isEnabledFor(logging.DEBUG):
-            _log(operation_name, response, started)
-        return wire.decode(response, operation_name)
+            _log(op.name, response, started)
+        return response
 
 
 class SyncExecutor:
-    """Sends one GraphQL request with an :class:`httpx.Client`."""
+    """Runs one GraphQL operation with an :class:`httpx.Client` (see :class:`AsyncExecutor`)."""
 
-    __slots__ = ("_http", "_wire")
+    __slots__ = ("_gate", "_http", "_wire")
 
-    def __init__(self, wire: Wire, http_client: httpx.Client) -> None:
+    def __init__(
+        self, wire: Wire, http_client: httpx.Client, gate: threading.BoundedSemaphore | None
+    ) -> None:
         self._wire = wire
         self._http = http_client
+        self._gate = gate
 
     def execute(self, query: str, operation_name: str, variables: dict[str, Any]) -> dict[str, Any]:
         wire = self._wire
         op = wire.operation(query, operation_name)
         content = wire.encode(op, variables)
+        deadline_at = time.monotonic() + wire.policy.deadline
+        retries = 0
+        while True:
+            try:
+                wait = wire.rate_wait(op, deadline_at)
+                if wait:
+                    _sleep(wait)
+                timeout = wire.attempt_timeout(op, deadline_at, self._http.timeout)
+                if self._gate is None:
+                    response = self._send(content, timeout, op)
+                else:
+                    with self._gate:
+                        response = self._send(content, timeout, op)
+                return wire.decode(response, operation_name)
+            except VoltError as error:
+                pause = wire.retry_pause(error, op, retries, deadline_at)
+                if pause is None:
+                    raise
+            retries += 1
+            _sleep(pause)
+
+    def _send(self, content: bytes, timeout: httpx.Timeout, op: _Operation) -> httpx.Response:
+        wire = self._wire
         started = time.perf_counter()
         try:
             response = self._http.post(
-                wire.url,
-                content=content,
-                headers=wire.headers,
-                auth=wire.auth,
-                timeout=wire.timeout if wire.timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                wire.url, content=content, headers=wire.headers, auth=wire.auth, timeout=timeout
             )
         except httpx.HTTPError as exc:
-            raise wire.transport_error(exc, operation_name) from exc
+            raise wire.transport_error(exc, op.name) from exc
         if logger.isEnabledFor(logging.DEBUG):
-            _log(operation_name, response, started)
-        return wire.decode(response, operation_name)
+            _log(op.name, response, started)
+        return response
 
 
 def _log(operation_name: str, response: httpx.Response, started: float) -> None:

@@ -1,4 +1,9 @@
-"""Injected faults reach the client as the right VoltError, deterministically."""
+"""Injected faults reach the client as the right VoltError, deterministically.
+
+A send whose request may have reached Volt (a 5xx, a dropped connection, a garbled
+answer) raises MessageOutcomeUnknownError carrying the transport or status error
+as ``cause``; ``reconcile_message`` then tells whether the message exists.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from volt_sdk import (
     AsyncVolt,
     AuthenticationError,
     MalformedResponseError,
+    MessageOutcomeUnknownError,
     RateLimitError,
     Volt,
     VoltConnectionError,
@@ -23,8 +29,11 @@ from .conftest import OTHER
 
 
 def _outcome(volt: Volt, sender: str) -> str:
+    """What one send gave, with the client's retries off: "ok" or an error's class name."""
     try:
-        volt.send_message(to=OTHER, from_=sender, body="hi")
+        volt.with_options(max_retries=0).send_message(to=OTHER, from_=sender, body="hi")
+    except MessageOutcomeUnknownError as exc:
+        return type(exc.cause).__name__
     except VoltError as exc:
         return type(exc).__name__
     return "ok"
@@ -36,40 +45,47 @@ def test_a_429_is_a_rate_limit_error_with_retry_after_and_nothing_is_sent(
     sandbox.set_faults(FaultConfig(rate_429=1.0, retry_after=0.5))
 
     with pytest.raises(RateLimitError) as caught:
-        volt.send_message(to=OTHER, from_=sender, body="hi")
+        volt.with_options(max_retries=0).send_message(to=OTHER, from_=sender, body="hi")
 
     assert caught.value.status_code == 429
     assert caught.value.retry_after == 0.5
     assert sandbox.outbox() == []
 
 
-def test_a_5xx_is_an_api_status_error_and_nothing_is_sent(
+def test_a_5xx_on_a_send_is_an_unknown_outcome_that_reconciles_to_not_sent(
     volt: Volt, sandbox: Sandbox, sender: str
 ) -> None:
     sandbox.set_faults(FaultConfig(seed=1, rate_5xx=1.0))
     statuses = set()
 
     for _ in range(12):
-        with pytest.raises(APIStatusError) as caught:
+        with pytest.raises(MessageOutcomeUnknownError) as caught:
             volt.send_message(to=OTHER, from_=sender, body="hi")
-        assert type(caught.value) is APIStatusError
-        statuses.add(caught.value.status_code)
+        cause = caught.value.cause
+        assert type(cause) is APIStatusError
+        statuses.add(cause.status_code)
 
     assert statuses <= {500, 502, 503, 504}
     assert len(statuses) >= 2
     assert sandbox.outbox() == []
+    sandbox.set_faults(None)
+    assert volt.reconcile_message(caught.value) is None
 
 
-def test_a_dropped_connection_is_a_connection_error_after_the_message_was_stored(
+def test_a_dropped_connection_on_a_send_is_an_unknown_outcome_that_reconciles_to_sent(
     volt: Volt, sandbox: Sandbox, sender: str
 ) -> None:
     sandbox.set_faults(FaultConfig(rate_drop=1.0))
 
-    with pytest.raises(VoltConnectionError):
+    with pytest.raises(MessageOutcomeUnknownError) as caught:
         volt.send_message(to=OTHER, from_=sender, body="hi")
 
-    assert len(sandbox.outbox()) == 1  # it reached the server: resending would send twice
+    assert isinstance(caught.value.cause, VoltConnectionError)
+    (stored,) = sandbox.outbox()  # it reached the server: resending would send twice
     sandbox.set_faults(None)
+    found = volt.reconcile_message(caught.value)
+    assert found is not None
+    assert found.id == stored.id
     assert volt.send_message(to=OTHER, from_=sender, body="again").status == "queued"
 
 
@@ -93,23 +109,30 @@ async def test_a_dropped_connection_in_process_is_a_connection_error_too() -> No
         token=sandbox.token,
         http_client=httpx.AsyncClient(transport=transport),
     ) as volt:
-        with pytest.raises(VoltConnectionError):
+        with pytest.raises(MessageOutcomeUnknownError) as caught:
             await volt.send_message(to=OTHER, from_=sandbox.numbers[0], body="hi")
+        assert isinstance(caught.value.cause, VoltConnectionError)
     sandbox.close()
 
 
-def test_a_malformed_answer_is_a_malformed_response_error_after_the_message_was_stored(
+def test_a_malformed_answer_to_a_send_is_an_unknown_outcome_that_reconciles_to_sent(
     volt: Volt, sandbox: Sandbox, sender: str
 ) -> None:
     sandbox.set_faults(FaultConfig(rate_malformed=1.0))
 
-    with pytest.raises(MalformedResponseError) as caught:
+    with pytest.raises(MessageOutcomeUnknownError) as caught:
         volt.send_message(to=OTHER, from_=sender, body="hi")
 
-    assert caught.value.status_code == 200
-    assert caught.value.response is not None
-    assert caught.value.response.headers["content-type"] == "application/json"
-    assert len(sandbox.outbox()) == 1
+    cause = caught.value.cause
+    assert isinstance(cause, MalformedResponseError)
+    assert cause.status_code == 200
+    assert cause.response is not None
+    assert cause.response.headers["content-type"] == "application/json"
+    (stored,) = sandbox.outbox()
+    sandbox.set_faults(None)
+    found = volt.reconcile_message(caught.value)
+    assert found is not None
+    assert found.id == stored.id
 
 
 def test_the_same_seed_gives_the_same_faults_and_another_seed_others(
