@@ -9,6 +9,8 @@ import volt_sdk
 
 EXPECTED = {
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ERROR_CODES",
     "NOT_GIVEN",
@@ -30,6 +32,7 @@ EXPECTED = {
     "MalformedResponseError",
     "Message",
     "MessageErrorCode",
+    "MessageOutcomeUnknownError",
     "NotFoundError",
     "NotGiven",
     "PageInfo",
