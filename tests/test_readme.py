@@ -13,8 +13,9 @@ from .payloads import message_data
 
 README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
-# Examples of tests run against the sandbox (below); the others run as scripts.
-SCRIPTS = [b for b in BLOCKS if "def test_" not in b]
+# The examples of a test and of reconciliation get their own tests below; the
+# others run as scripts against a mocked Volt.
+SCRIPTS = [b for b in BLOCKS if "def test_" not in b and "reconcile_message" not in b]
 
 
 def test_the_readme_has_python_examples() -> None:
@@ -40,3 +41,22 @@ def test_the_testing_your_code_example_passes_against_the_sandbox(volt_sandbox: 
     namespace: dict[str, Any] = {"__name__": "readme_example"}
     exec(compile(source, str(README), "exec"), namespace)
     namespace["test_sends_the_code"](volt_sandbox)
+
+
+def test_the_outcome_unknown_example_reconciles_a_send_that_got_a_503(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (source,) = [b for b in BLOCKS if "reconcile_message" in b]
+    httpx_mock.add_response(status_code=503)
+    httpx_mock.add_response(
+        json={
+            "data": {
+                "conversation": {
+                    "messages": [message_data(body="Your code is 654312")],
+                    "pageInfo": {"totalItems": 1},
+                }
+            }
+        }
+    )
+    exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
+    assert capsys.readouterr().out.strip() == "sent"
