@@ -11,6 +11,7 @@ import copy
 import email.utils
 import json
 import logging
+import math
 import threading
 import time
 from collections.abc import Mapping
@@ -221,7 +222,7 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     """The JSON object in ``content``, or None when it is not JSON or not an object."""
     try:
         payload: object = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
     return _as_object(payload)
 
@@ -316,10 +317,10 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     except ValueError:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    if seconds != seconds:  # NaN
+    if not math.isfinite(seconds):  # "inf", "1e999", NaN: no usable advice
         return None
     return max(0.0, seconds)
 
