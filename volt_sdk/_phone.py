@@ -56,6 +56,10 @@ _CACHE_SIZE: Final = 4096
 # +1, an area code 2-9xx, then seven digits; ASCII only (\d would admit other scripts).
 _NANP_E164: Final = re.compile(r"\+1[2-9][0-9]{9}")
 
+# E.164 carries at most 15 digits; the shortest real numbers have 7 (+683 and four).
+_E164_MAX_DIGITS: Final = 15
+_E164_MIN_DIGITS: Final = 7
+
 _EXAMPLE: Final = "+15555550123"
 _EXPECTED: Final = f"expected an E.164 number such as {_EXAMPLE}"
 
@@ -174,7 +178,7 @@ def _normalize(number: str, region: str | None, strict: bool) -> str | _Refusal:
                 f"is not a valid phone number in {country}: it is in no number range "
                 "assigned there",
             )
-        return phonenumbers.format_number(parsed, PhoneNumberFormat.E164)
+        return _checked_e164(phonenumbers.format_number(parsed, PhoneNumberFormat.E164), country)
     if possible == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
         return _Refusal(
             "too_short",
@@ -193,6 +197,33 @@ def _normalize(number: str, region: str | None, strict: bool) -> str | _Refusal:
         "invalid_length",
         f"has the wrong number of digits for a phone number in {country}; {_EXPECTED}",
     )
+
+
+def _checked_e164(e164: str, country: str) -> str | _Refusal:
+    """``e164`` if it is a number E.164 can carry and that normalizes to itself.
+
+    phonenumbers calls some inputs "possible" that E.164 cannot carry (over 15
+    digits), and for some it strips a trunk prefix again on every parse, so its
+    output would not be a stable identity for a recipient.
+    """
+    digits = len(e164) - 1
+    if digits > _E164_MAX_DIGITS:
+        return _Refusal(
+            "too_long",
+            f"is too long for E.164 ({digits} digits, at most {_E164_MAX_DIGITS}); {_EXPECTED}",
+        )
+    if digits < _E164_MIN_DIGITS:
+        return _Refusal(
+            "too_short",
+            f"is too short to be a phone number in {country} ({digits} digits); {_EXPECTED}",
+        )
+    again = phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.E164)
+    if again != e164:
+        return _Refusal(
+            "invalid_length",
+            f"is ambiguous in {country}: it reads as {e164} and then as {again}; {_EXPECTED}",
+        )
+    return e164
 
 
 def _parse_refusal(error_type: int, number: str, region: str | None) -> _Refusal:
