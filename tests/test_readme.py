@@ -24,8 +24,13 @@ def test_the_readme_has_python_examples() -> None:
 
 @pytest.mark.parametrize("source", SCRIPTS, ids=[f"block{i}" for i in range(len(SCRIPTS))])
 def test_a_readme_example_runs(
-    source: str, httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+    source: str,
+    httpx_mock: HTTPXMock,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # an example may write a file (a bulk journal)
     httpx_mock.add_response(
         json={"data": {"createMessage": message_data()}},
         is_optional=True,

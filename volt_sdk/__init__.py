@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._bulk import BulkResult, BulkStatus, OutgoingMessage
     from ._client import AsyncVolt, Volt
     from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
     from ._error_codes import ERROR_CODES, ErrorCategory, MessageErrorCode, lookup_error_code
@@ -67,6 +68,8 @@ _LAZY: dict[str, str] = {
     "Account": "._models",
     "AsyncVolt": "._client",
     "AuthenticationError": "._errors",
+    "BulkResult": "._bulk",
+    "BulkStatus": "._bulk",
     "ConfigurationError": "._errors",
     "Contact": "._models",
     "ContactCustomField": "._models",
@@ -89,6 +92,7 @@ _LAZY: dict[str, str] = {
     "NOT_GIVEN": "._config",
     "NotFoundError": "._errors",
     "NotGiven": "._config",
+    "OutgoingMessage": "._bulk",
     "PageInfo": "._models",
     "RateLimitError": "._errors",
     "SegmentInfo": "._message",
@@ -133,6 +137,8 @@ __all__ = [
     "Account",
     "AsyncVolt",
     "AuthenticationError",
+    "BulkResult",
+    "BulkStatus",
     "ConfigurationError",
     "Contact",
     "ContactCustomField",
@@ -149,6 +155,7 @@ __all__ = [
     "MessageOutcomeUnknownError",
     "NotFoundError",
     "NotGiven",
+    "OutgoingMessage",
     "PageInfo",
     "RateLimitError",
     "SegmentInfo",

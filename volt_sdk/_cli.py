@@ -4,6 +4,9 @@ Commands::
 
     volt send --to N --from N [--body TEXT | --body-file PATH | -] [--escapes]
               [--media URL ...] [--passthrough S] [--wait [--wait-timeout SECONDS]]
+    volt send-bulk RECIPIENTS.csv --from N (--template TEXT | --template-file PATH)
+                   [--media URL ...] [--key-column COLUMN] [--journal PATH [--resume]]
+                   [--rate PER_SECOND] [--concurrency N] [--dry-run]
     volt message get ID
     volt conversation --to N --from N [--before CURSOR] [--all]
     volt contact get --phone N --primary-phone N
@@ -21,12 +24,14 @@ Commands::
     volt --version
 
 Every command but ``sandbox`` takes ``--json`` (print what Volt returned, as one
-JSON document), ``--token`` (else ``VOLT_API_TOKEN``), ``--base-url`` (else
-``VOLT_API_URL``), ``--region`` and ``--timeout``.
+JSON document; ``send-bulk``: one JSON object per line), ``--token`` (else
+``VOLT_API_TOKEN``), ``--base-url`` (else ``VOLT_API_URL``), ``--region`` and
+``--timeout``.
 
 Exit codes: 0 success; 1 an API or transport error, a message that failed or was
-not delivered, or ``--wait`` giving up; 2 bad arguments, input refused before
-sending, or configuration (no token, bad URL); 130 interrupted (Ctrl-C).
+not delivered (``send-bulk``: any row failed or unknown), or ``--wait`` giving
+up; 2 bad arguments, input refused before sending, or configuration (no token,
+bad URL); 130 interrupted (Ctrl-C).
 
 This module imports only the standard library at load time, and the
 ``volt_sdk`` package imports its client lazily: httpx, pydantic and the
@@ -40,13 +45,22 @@ import argparse
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn, TextIO
 
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from . import Contact, ContactList, ConversationPage, Message, Volt, VoltError, Webhook
+    from . import (
+        BulkResult,
+        Contact,
+        ContactList,
+        ConversationPage,
+        Message,
+        Volt,
+        VoltError,
+        Webhook,
+    )
 
 __all__ = ["main"]
 
@@ -103,6 +117,9 @@ _FLAGS = {
     "base_url": "--base-url",
     "default_region": "--region",
     "timeout": "--timeout",
+    "concurrency": "--concurrency",
+    "rate": "--rate",
+    "journal": "--journal",
 }
 
 
@@ -146,6 +163,12 @@ class _Output:
         import json
 
         print(json.dumps(document, indent=2, ensure_ascii=False))
+
+    def json_line(self, document: object) -> None:
+        """One JSON document on one line (JSON Lines), flushed so that a reader sees it now."""
+        import json
+
+        print(json.dumps(document, ensure_ascii=False), flush=True)
 
     def fields(self, rows: Sequence[tuple[str, str]], indent: str = "") -> None:
         """Aligned ``key: value`` lines; a value with newlines continues under itself."""
@@ -350,8 +373,8 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\([nt\\])", lambda m: table[m.group(1)], text)
 
 
-def _read_text(path: str) -> str:
-    """A body from a file or stdin (``-``), without the one newline that ends a file."""
+def _read_text(path: str, what: str = "the body") -> str:
+    """A text from a file or stdin (``-``), without the one newline that ends a file."""
     try:
         if path == "-":
             text = sys.stdin.read()
@@ -361,7 +384,7 @@ def _read_text(path: str) -> str:
     except (OSError, UnicodeDecodeError) as exc:
         where = "stdin" if path == "-" else repr(path)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise _UsageError(f"cannot read the body from {where}: {reason}") from None
+        raise _UsageError(f"cannot read {what} from {where}: {reason}") from None
     if text.endswith("\r\n"):
         return text[:-2]
     return text.removesuffix("\n")
@@ -617,6 +640,710 @@ def _webhook_delete(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+# -- send-bulk --------------------------------------------------------------
+
+# At most this many failed or unknown rows (or rows a dry run refuses) are listed, and kept.
+BULK_LISTED = 20
+# Without a terminal, a progress line every 10% of the rows, and at least every this many.
+PROGRESS_EVERY = 500
+# On a terminal, the progress line is redrawn at most this often (seconds).
+PROGRESS_REDRAW = 0.1
+JOURNAL_EXISTS = "the journal exists; pass --resume to continue it, or choose another path"
+
+
+class _Draft(NamedTuple):
+    """A row ready to send: its key, its number and the template filled in."""
+
+    key: str
+    to: str
+    body: str
+
+
+class _Refusal(NamedTuple):
+    """A row that cannot be sent as it is, and why."""
+
+    key: str
+    to: str
+    reason: str
+
+
+class _Outcome:
+    """What became of one row; ``document()`` is the line ``send-bulk --json`` prints."""
+
+    __slots__ = (
+        "attempts",
+        "index",
+        "key",
+        "message_id",
+        "reason",
+        "reconciled",
+        "resumed",
+        "status",
+        "to",
+    )
+
+    def __init__(
+        self,
+        index: int,
+        key: str,
+        to: str,
+        status: str,
+        message_id: str | None,
+        reason: str | None,
+        *,
+        resumed: bool = False,
+        reconciled: bool = False,
+        attempts: int = 0,
+    ) -> None:
+        self.index = index
+        self.key = key
+        self.to = to
+        self.status = status  # sent, failed or unknown
+        self.message_id = message_id
+        self.reason = reason
+        self.resumed = resumed
+        self.reconciled = reconciled
+        self.attempts = attempts
+
+    def document(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "key": self.key,
+            "to": self.to,
+            "status": self.status,
+            "message_id": self.message_id,
+            "reason": self.reason,
+            "resumed": self.resumed,
+            "reconciled": self.reconciled,
+            "attempts": self.attempts,
+        }
+
+
+def _template_fields(template: str, flag: str) -> list[str]:
+    """The columns a ``str.format`` template names, in order of first use.
+
+    Refuses what a CSV row cannot fill: positional fields (``{}``, ``{0}``),
+    attributes and indexes (``{a.b}``, ``{a[0]}``) and fields nested in a format spec.
+    """
+    import string
+
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        raise _UsageError(
+            f"{flag}: not a valid template: {exc} (write {{{{ and }}}} for literal braces)"
+        ) from None
+    fields: list[str] = []
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+        shown += "}"
+        head = name.split(".", 1)[0].split("[", 1)[0]
+        if head == "" or head.isdecimal():
+            raise _UsageError(
+                f"{flag}: {shown} is a positional field; name a column instead, such as {{name}}"
+            )
+        if head != name:
+            raise _UsageError(
+                f"{flag}: {shown} reads an attribute or an index; "
+                f"only plain column names are filled in, such as {{{head}}}"
+            )
+        if spec and "{" in spec:
+            raise _UsageError(f"{flag}: {shown} has a field inside its format spec")
+        if name not in fields:
+            fields.append(name)
+    try:
+        template.format_map(dict.fromkeys(fields, "x"))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise _UsageError(f"{flag}: the template cannot be filled in: {exc}") from None
+    return fields
+
+
+def _columns(header: Sequence[str], limit: int = 12) -> str:
+    names = ", ".join(repr(name) for name in header[:limit])
+    return names + (f", ... ({len(header)} in all)" if len(header) > limit else "")
+
+
+def _open_csv(path: str) -> IO[str]:
+    try:
+        # utf-8-sig: a spreadsheet's export often starts with a byte order mark.
+        return open(path, encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise _UsageError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+
+
+def _csv_header(path: str) -> list[str]:
+    import csv
+
+    with _open_csv(path) as file:
+        try:
+            header = next(csv.reader(file), None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _UsageError(f"{path!r}: cannot read the header row: {exc}") from None
+    if not header:
+        raise _UsageError(f"{path!r} is empty: expected a header row with a 'to' column")
+    return header
+
+
+class _BulkPlan:
+    """A checked ``send-bulk``: the CSV file, the template, and how a row becomes a message."""
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        template: str,
+        fields: Sequence[str],
+        media: Sequence[str] | None,
+        key_column: str | None,
+    ) -> None:
+        self.path = path
+        self.template = template
+        self.fields = fields
+        self.media = media
+        self.key_column = key_column
+
+    def rows(self) -> Iterator[dict[str, str | None]]:
+        """The data rows, read as they are needed (the file is never held in memory)."""
+        import csv
+
+        with _open_csv(self.path) as file:
+            reader = csv.DictReader(file)
+            try:
+                yield from reader
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise _UsageError(f"{self.path!r}, line {reader.line_num}: {exc}") from None
+
+    def count(self) -> int:
+        """How many data rows the file has: a first pass, streaming, that also proves it reads."""
+        import csv
+
+        with _open_csv(self.path) as file:
+            reader = csv.reader(file)
+            try:
+                next(reader, None)
+                # DictReader, which reads the rows to send, skips blank lines too.
+                return sum(1 for row in reader if row)
+            except (csv.Error, UnicodeDecodeError) as exc:
+                raise _UsageError(f"{self.path!r}, line {reader.line_num}: {exc}") from None
+
+    def draft(self, index: int, row: dict[str, str | None]) -> _Draft | _Refusal:
+        """The message for the row at ``index`` (0 is the first row after the header)."""
+        to = (row.get("to") or "").strip()
+        # The SDK's own default key, given here so that a row refused before sending
+        # does not shift the keys of the rows after it.
+        key = f"#{index}"
+        if self.key_column is not None:
+            key = (row.get(self.key_column) or "").strip()
+            if not key:
+                return _Refusal(f"#{index}", to, f"no key in the {self.key_column!r} column")
+        if not to:
+            return _Refusal(key, to, "no number in the 'to' column")
+        missing = [name for name in self.fields if not (row.get(name) or "").strip()]
+        if missing:
+            names = ", ".join("{" + name + "}" for name in missing)
+            return _Refusal(key, to, f"no value for {names} in this row")
+        try:
+            body = self.template.format_map(row)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            return _Refusal(key, to, f"the template cannot be filled in: {exc}")
+        if not body.strip() and not self.media:
+            return _Refusal(key, to, "the message is empty; give a text, or --media for an MMS")
+        return _Draft(key, to, body)
+
+
+def _bulk_plan(args: argparse.Namespace) -> _BulkPlan:
+    """Check everything that can be checked before sending; any problem is exit 2."""
+    if args.resume and args.journal is None:
+        raise _UsageError("--resume needs --journal PATH (see 'volt send-bulk --help')")
+    if args.journal is not None:
+        exists = os.path.lexists(args.journal)
+        if args.resume and not exists:
+            raise _UsageError(
+                f"--resume: the journal {args.journal!r} does not exist; "
+                "leave out --resume to start a new one"
+            )
+        if exists and not args.resume:
+            raise _UsageError(f"--journal {args.journal!r}: {JOURNAL_EXISTS}")
+
+    if args.template is not None:
+        template: str = args.template
+        flag = "--template"
+    else:
+        template = _read_text(args.template_file, "the template")
+        flag = "--template-file"
+    fields = _template_fields(template, flag)
+    if not template.strip() and not args.media:
+        raise _UsageError(f"{flag}: the template is empty; give a text, or --media for an MMS")
+
+    path: str = args.recipients
+    header = _csv_header(path)
+    if "to" not in header:
+        hint = ""
+        if any(name.strip().lower() == "to" for name in header):
+            hint = "; column names are case and space sensitive"
+        raise _UsageError(
+            f"{path!r} has no 'to' column in its header row{hint} (its columns: {_columns(header)})"
+        )
+    missing = [name for name in fields if name not in header]
+    if missing:
+        names = ", ".join("{" + name + "}" for name in missing)
+        raise _UsageError(
+            f"{flag}: {names} {'is not a column' if len(missing) == 1 else 'are not columns'} "
+            f"of {path!r} (its columns: {_columns(header)})"
+        )
+    key_column: str | None = args.key_column
+    if key_column is not None and key_column not in header:
+        raise _UsageError(
+            f"--key-column: {key_column!r} is not a column of {path!r} "
+            f"(its columns: {_columns(header)})"
+        )
+    used = {"to", *fields, *([key_column] if key_column else [])}
+    doubled = sorted(name for name in used if header.count(name) > 1)
+    if doubled:
+        raise _UsageError(
+            f"{path!r} has more than one column named {', '.join(map(repr, doubled))}"
+        )
+
+    from . import normalize_phone
+    from ._message import check_http_url
+
+    # Wrong for one row is wrong for every row: refuse them now, not once per row.
+    normalize_phone(args.from_, region=args.region, argument="--from")
+    for url in args.media or ():
+        check_http_url(url, "--media")
+    return _BulkPlan(
+        path=path,
+        template=template,
+        fields=fields,
+        media=list(args.media) if args.media else None,
+        key_column=key_column,
+    )
+
+
+def _send_bulk(args: argparse.Namespace, out: _Output) -> int:
+    plan = _bulk_plan(args)
+    if args.dry_run:
+        return _bulk_dry_run(plan, args, out)
+    with _client(args) as volt:
+        report = _BulkReport(out, total=plan.count(), journal=args.journal)
+        _bulk_send(volt, plan, args, report)
+    return report.finish()
+
+
+def _bulk_send(volt: Volt, plan: _BulkPlan, args: argparse.Namespace, report: _BulkReport) -> None:
+    """Send every row through ``Volt.send_many``, reporting each outcome as it comes."""
+    import bisect
+    from collections import deque
+
+    from . import OutgoingMessage, VoltError
+
+    # Rows refused here never reach send_many, so its positions skip them. Where the
+    # gap between its position and the row grows, (position, gap) is noted: one pair
+    # per run of refused rows, not one per row.
+    starts: list[int] = [0]
+    gaps: list[int] = [0]
+    refused: deque[_Outcome] = deque()
+
+    def messages() -> Iterator[OutgoingMessage]:
+        position = 0
+        for index, row in enumerate(plan.rows()):
+            draft = plan.draft(index, row)
+            if isinstance(draft, _Refusal):
+                refused.append(_Outcome(index, draft.key, draft.to, "failed", None, draft.reason))
+                continue
+            if index - position != gaps[-1]:
+                gaps.append(index - position)  # before starts: a reader sees both or neither
+                starts.append(position)
+            yield OutgoingMessage(
+                to=draft.to, from_=args.from_, body=draft.body, media=plan.media, key=draft.key
+            )
+            position += 1
+
+    def row_index(position: int) -> int:
+        return position + gaps[bisect.bisect_right(starts, position) - 1]
+
+    options: dict[str, Any] = {}
+    if args.concurrency is not None:
+        options["concurrency"] = args.concurrency
+    if args.rate is not None:
+        options["rate"] = args.rate
+    if args.journal is not None:
+        options["journal"] = args.journal
+    results: Iterator[BulkResult] | None = None
+    try:
+        results = volt.send_many(messages(), **options)
+        for result in results:
+            while refused:
+                report.add(refused.popleft())
+            report.add(_bulk_outcome(result, row_index(result.index)))
+        while refused:
+            report.add(refused.popleft())
+    except KeyboardInterrupt:
+        report.interrupted = True
+    except VoltError as exc:
+        # Refused before this run sent anything (a changed file, a journal in use, ...): exit 2.
+        mismatch = _journal_mismatch(exc, row_index)
+        if not report.sent_now:
+            if mismatch is not None:
+                raise _CommandError(mismatch, 2) from None
+            raise
+        report.stopped = mismatch or _explain(exc)
+    finally:
+        report.progress.clear()
+        if isinstance(results, Generator):
+            results.close()  # send_many settles what is in flight and closes its journal
+
+
+def _journal_mismatch(exc: VoltError, row_index: Callable[[int], int]) -> str | None:
+    """A row that differs from what the journal recorded, said in terms of the CSV file."""
+    from . import ValidationError
+
+    if not isinstance(exc, ValidationError) or exc.reason != "journal_mismatch":
+        return None
+    position = exc.argument.removeprefix("messages[").removesuffix("]")
+    row = f"row {row_index(int(position))}" if position.isdigit() else "a row"
+    return (
+        f"--resume: {row} (key {exc.value!r}) is not what the journal recorded for it: "
+        "the file changed since the journal was written, and the row was not sent. "
+        "Restore the file, or start again with a new --journal"
+    )
+
+
+def _bulk_outcome(result: BulkResult, index: int) -> _Outcome:
+    reason = result.reason
+    if reason is None and result.error is not None:
+        reason = _explain(result.error)
+    return _Outcome(
+        index=index,
+        key=result.key,
+        to=result.request.to,
+        status=result.status,
+        message_id=result.message_id,
+        reason=reason,
+        resumed=result.resumed,
+        reconciled=result.reconciled,
+        attempts=result.attempts,
+    )
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False
+
+
+def _colour_allowed() -> bool:
+    return not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _clock(seconds: float) -> str:
+    """``m:ss`` or ``h:mm:ss``."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+class _Progress:
+    """``send-bulk``'s progress on stderr.
+
+    On a terminal: one line, redrawn in place (``\\r``) at most every
+    ``PROGRESS_REDRAW`` seconds, with a bar sized to the terminal. Elsewhere (a
+    log, a pipe): one plain line every 10% of the rows, and at least every
+    ``PROGRESS_EVERY`` rows, so that logs stay readable.
+    """
+
+    def __init__(self, total: int, start: float, stream: TextIO | None = None) -> None:
+        self.total = total
+        self.start = start
+        self.stream = sys.stderr if stream is None else stream
+        self.tty = _isatty(self.stream)
+        self.colour = self.tty and _colour_allowed()
+        self.every = max(1, min(PROGRESS_EVERY, -(-total // 10)))
+        self.width = 0  # of the line on the terminal now; 0: none is shown
+        self.drawn_at = float("-inf")
+
+    def parts(
+        self, done: int, sent: int, failed: int, unknown: int, attempted: int
+    ) -> list[tuple[str, str]]:
+        """The line's parts and their colours: counts, rate and ETA.
+
+        ``attempted`` counts the rows this run sent a request for: the rate and the
+        ETA are theirs (rows resumed from a journal, or refused, take no time).
+        """
+        elapsed = _monotonic() - self.start
+        rate = attempted / elapsed if elapsed > 0 else 0.0
+        left = max(self.total - done, 0)
+        eta = _clock(left / rate) if rate > 0 else ("0:00" if not left else "--:--")
+        percent = 100 * done // self.total if self.total else 100
+        return [
+            (f"{done}/{self.total} {percent:>3}%", ""),
+            (f"sent {sent}", "32" if sent else ""),
+            (f"failed {failed}", "31" if failed else ""),
+            (f"unknown {unknown}", "33" if unknown else ""),
+            (f"{rate:.1f}/s", ""),
+            (f"ETA {eta}", ""),
+        ]
+
+    def update(self, done: int, sent: int, failed: int, unknown: int, attempted: int) -> None:
+        last = done == self.total
+        if not self.tty:
+            if done % self.every == 0 or last:
+                text = "  ".join(
+                    text for text, _ in self.parts(done, sent, failed, unknown, attempted)
+                )
+                print(text, file=self.stream, flush=True)
+            return
+        now = _monotonic()
+        if self.width and not last and now - self.drawn_at < PROGRESS_REDRAW:
+            return
+        self.drawn_at = now
+        self.draw(done, self.parts(done, sent, failed, unknown, attempted))
+
+    def draw(self, done: int, parts: list[tuple[str, str]]) -> None:
+        import shutil
+
+        columns = shutil.get_terminal_size((80, 24)).columns - 1  # the last column wraps
+        plain = "  ".join(text for text, _ in parts)
+        bar_width = min(30, columns - len(plain) - 3)
+        bar = ""
+        if bar_width >= 10:
+            filled = bar_width * min(done, self.total) // self.total if self.total else bar_width
+            bar = "[" + "#" * filled + "-" * (bar_width - filled) + "] "
+        visible = len(bar) + len(plain)
+        if visible > columns:
+            text = plain[:columns]
+            visible = len(text)
+        elif self.colour:
+            text = bar + "  ".join(f"\033[{c}m{t}\033[0m" if c else t for t, c in parts)
+        else:
+            text = bar + plain
+        padding = " " * max(self.width - visible, 0)
+        self.stream.write(f"\r{text}{padding}")
+        self.stream.flush()
+        self.width = visible
+
+    def clear(self) -> None:
+        """Take the line off the terminal (before anything else is printed there)."""
+        if self.width:
+            self.stream.write("\r" + " " * self.width + "\r")
+            self.stream.flush()
+            self.width = 0
+
+
+class _BulkReport:
+    """Counts the outcomes of a ``send-bulk`` run, shows its progress, and sums it up."""
+
+    def __init__(
+        self, out: _Output, *, total: int, journal: str | None, stream: TextIO | None = None
+    ) -> None:
+        self.out = out
+        self.total = total
+        self.journal = journal
+        self.start = _monotonic()
+        self.progress = _Progress(total, self.start, stream)
+        # JSON lines on the terminal that shows the progress: clear it before each one.
+        self.share_terminal = self.progress.tty and out.as_json and _isatty(sys.stdout)
+        self.done = self.sent = self.failed = self.unknown = 0
+        self.reconciled = self.resumed = 0
+        self.sent_now = 0  # rows this run sent, or may have sent (unknown)
+        self.attempted = 0  # rows this run sent a request for: the rate is theirs
+        self.listed: list[_Outcome] = []
+        self.unlisted = 0
+        self.interrupted = False
+        self.stopped: str | None = None
+
+    def add(self, outcome: _Outcome) -> None:
+        self.done += 1
+        self.resumed += outcome.resumed
+        self.sent_now += not outcome.resumed and outcome.status != "failed"
+        # Rows resumed from the journal, or refused before sending, take no time.
+        self.attempted += not outcome.resumed and outcome.attempts > 0
+        if outcome.status == "sent":
+            self.sent += 1
+            self.reconciled += outcome.reconciled
+        else:
+            if outcome.status == "failed":
+                self.failed += 1
+            else:
+                self.unknown += 1
+            if len(self.listed) < BULK_LISTED:
+                self.listed.append(outcome)
+            else:
+                self.unlisted += 1
+        if self.out.as_json:
+            if self.share_terminal:
+                self.progress.clear()
+            self.out.json_line(outcome.document())
+        self.progress.update(self.done, self.sent, self.failed, self.unknown, self.attempted)
+
+    def summary(self) -> dict[str, Any]:
+        elapsed = _monotonic() - self.start
+        return {
+            "sent": self.sent,
+            "reconciled": self.reconciled,
+            "resumed": self.resumed,
+            "failed": self.failed,
+            "unknown": self.unknown,
+            "not_done": max(self.total - self.done, 0),
+            "total": self.total,
+            "elapsed": round(elapsed, 3),
+            "per_second": round(self.attempted / elapsed, 1) if elapsed > 0 else None,
+            "journal": self.journal,
+            "interrupted": self.interrupted,
+        }
+
+    def finish(self) -> int:
+        """Print the summary; return the exit code, or raise for a run that stopped early."""
+        summary = self.summary()
+        if self.out.as_json:
+            self.out.json_line({"summary": summary})
+        else:
+            self.print_summary(summary)
+        resume = (
+            f"run the same command with --resume (journal: {self.journal})"
+            if self.journal
+            else None
+        )
+        if self.interrupted:
+            then = f"; to resume safely, {resume}" if resume else " (without --journal)"
+            raise _CommandError(f"interrupted after {self.done} of {self.total} rows{then}", 130)
+        if self.stopped is not None:
+            then = f"; to resume, {resume}" if resume else ""
+            raise _CommandError(
+                f"stopped after {self.done} of {self.total} rows: {self.stopped}{then}"
+            )
+        return 1 if self.failed or self.unknown else 0
+
+    def print_summary(self, summary: dict[str, Any]) -> None:
+        out = self.out
+        per_second = summary["per_second"]
+        rows = [
+            ("sent", str(self.sent)),
+            ("  of which reconciled", str(self.reconciled)),
+            ("resumed from the journal", str(self.resumed)),
+            ("failed", self._paint(self.failed, "31")),
+            ("unknown", self._paint(self.unknown, "33")),
+        ]
+        if summary["not_done"]:
+            rows.append(("not done", str(summary["not_done"])))
+        rows += [
+            ("total", str(self.total)),
+            ("elapsed", f"{summary['elapsed']:.1f} s"),
+            ("messages/second", "-" if per_second is None else f"{per_second:.1f}"),
+        ]
+        if not self.journal:
+            del rows[2]
+        out.fields(rows)
+        if self.listed:
+            out.line()
+            out.line(f"not sent ({self.failed} failed, {self.unknown} unknown):")
+            out.table(
+                ("KEY", "TO", "STATUS", "REASON"),
+                [
+                    (o.key, o.to or "-", o.status, _one_line(o.reason, 120))
+                    for o in sorted(self.listed, key=lambda o: o.index)
+                ],
+            )
+            if self.unlisted:
+                out.line(f"... and {self.unlisted} more")
+        if self.journal and not self.interrupted:
+            out.line()
+            out.line(
+                f"journal: {self.journal} (to resume, run the same command with --resume; "
+                "rows it settled are not sent again)"
+            )
+
+    def _paint(self, count: int, colour: str) -> str:
+        text = str(count)
+        return f"\033[{colour}m{text}\033[0m" if count and self.out.colour else text
+
+
+def _bulk_dry_run(plan: _BulkPlan, args: argparse.Namespace, out: _Output) -> int:
+    """Check and count every row; send nothing. Exit 0 when every row is sendable, else 2."""
+    from . import ValidationError, message_segments, normalize_phone
+
+    messages = segments = ucs2 = 0
+    refused: list[tuple[str, str, str]] = []
+    unlisted = 0
+    if not out.as_json:
+        out.line(f"{'KEY':<6} {'TO':<16} {'SEGMENTS':>8}  ENCODING")
+    for index, row in enumerate(plan.rows()):
+        messages += 1
+        draft = plan.draft(index, row)
+        info = None
+        if isinstance(draft, _Refusal):
+            key, to, reason = draft
+        else:
+            key, to, reason = draft.key, draft.to, None
+            try:
+                to = normalize_phone(draft.to, region=args.region, argument="to")
+            except ValidationError as exc:
+                reason = str(exc)
+            info = message_segments(draft.body)
+        if reason is not None:
+            if len(refused) < BULK_LISTED:
+                refused.append((key, to or "-", reason))
+            else:
+                unlisted += 1
+        elif info is not None:
+            segments += info.segments
+            ucs2 += info.encoding == "UCS-2"
+        if out.as_json:
+            out.json_line(
+                {
+                    "index": index,
+                    "key": key,
+                    "to": to,
+                    "sendable": reason is None,
+                    "segments": None if info is None else info.segments,
+                    "encoding": None if info is None else info.encoding,
+                    "characters": None if info is None else info.characters,
+                    "reason": reason,
+                }
+            )
+        elif reason is not None:
+            out.line(f"{key:<6} {to or '-':<16} {'-':>8}  refused: {_one_line(reason, 120)}")
+        elif info is not None:
+            out.line(f"{key:<6} {to:<16} {info.segments:>8}  {info.encoding}")
+    count = len(refused) + unlisted
+    if out.as_json:
+        out.json_line(
+            {
+                "summary": {
+                    "messages": messages,
+                    "sendable": messages - count,
+                    "refused": count,
+                    "segments": segments,
+                    "ucs2": ucs2,
+                }
+            }
+        )
+    else:
+        out.line()
+        out.fields(
+            [
+                ("messages", str(messages)),
+                ("segments", str(segments)),
+                ("UCS-2", f"{ucs2} message(s)"),
+                ("refused", str(count)),
+            ]
+        )
+        if refused:
+            out.line()
+            out.line("rows that would be refused:")
+            out.table(("KEY", "TO", "REASON"), [(k, t, _one_line(r, 120)) for k, t, r in refused])
+            if unlisted:
+                out.line(f"... and {unlisted} more")
+    if count:
+        raise _CommandError(f"{count} of {messages} rows would be refused; nothing was sent", 2)
+    return 0
+
+
 # -- sandbox ----------------------------------------------------------------
 
 
@@ -716,6 +1443,22 @@ def _probability(text: str) -> float:
     return value
 
 
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected messages per second, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number per second, got {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1, got {text!r}")
+    return int(text)
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
@@ -803,6 +1546,66 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive,
         metavar="SECONDS",
         help=f"give up waiting after this long (default: {WAIT_TIMEOUT:g})",
+    )
+
+    bulk = _leaf(
+        commands,
+        "send-bulk",
+        _send_bulk,
+        "send one message per row of a CSV file",
+        parents=client,
+        epilog="Exit codes: 0 every row sent; 1 a row failed or its outcome is unknown; "
+        "2 a problem found before sending (nothing was sent); 130 interrupted.",
+    )
+    bulk.add_argument(
+        "recipients",
+        metavar="RECIPIENTS.csv",
+        help="a header row, a 'to' column and the columns the template names",
+    )
+    bulk.add_argument(
+        "--from", dest="from_", required=True, metavar="N", help="one of your Volt numbers"
+    )
+    template = bulk.add_mutually_exclusive_group(required=True)
+    template.add_argument(
+        "--template",
+        metavar="TEXT",
+        help="the text; {column} becomes the row's value ({{ and }} for braces)",
+    )
+    template.add_argument(
+        "--template-file", metavar="PATH", help="read the template from a file ('-': stdin)"
+    )
+    bulk.add_argument(
+        "--media",
+        action="extend",
+        nargs="+",
+        metavar="URL",
+        help="public http(s) URL sent with every message (MMS)",
+    )
+    bulk.add_argument(
+        "--key-column",
+        metavar="COLUMN",
+        help="the column that names each row, unique and stable between runs "
+        "(default: its position, #0 for the first)",
+    )
+    bulk.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="record every row's outcome here, so that a stopped run resumes without "
+        "sending twice (a new file, unless --resume)",
+    )
+    bulk.add_argument(
+        "--resume", action="store_true", help="continue the run recorded in --journal"
+    )
+    bulk.add_argument(
+        "--rate", type=_rate, metavar="PER_SECOND", help="at most this many messages a second"
+    )
+    bulk.add_argument(
+        "--concurrency", type=_count, metavar="N", help="messages in flight at once (default: 8)"
+    )
+    bulk.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every row and count its segments; send nothing (no token needed)",
     )
 
     message = _group(commands, "message", "read messages")

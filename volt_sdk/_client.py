@@ -58,7 +58,12 @@ from ._timestamps import parse_timestamp
 from ._transport import AsyncExecutor, SyncExecutor, Wire
 
 if TYPE_CHECKING:
+    import os
+    from collections.abc import AsyncIterable
+
     from typing_extensions import Self
+
+    from ._bulk import BulkResult, OutgoingMessage
 
 __all__ = ["AsyncVolt", "Volt"]
 
@@ -669,6 +674,62 @@ class AsyncVolt(_BaseVolt):
                 return found
         return None
 
+    def send_many(
+        self,
+        messages: Iterable[OutgoingMessage] | AsyncIterable[OutgoingMessage],
+        *,
+        concurrency: int = 8,
+        rate: float | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        reconcile_after: float = 2.0,
+        max_attempts: int = 5,
+    ) -> AsyncIterator[BulkResult]:
+        """Send many messages, never one twice; yields one result per item as each completes::
+
+            from volt_sdk import AsyncVolt, OutgoingMessage
+
+            async with AsyncVolt() as volt:
+                messages = (
+                    OutgoingMessage(to=c.phone, from_="+15555550123", body=f"Hi {c.name}", key=c.id)
+                    for c in customers
+                )
+                async for result in volt.send_many(messages, journal="campaign.journal"):
+                    print(result.key, result.status, result.message_id or result.reason)
+
+        ``messages`` (an iterable or async iterable of :class:`OutgoingMessage`)
+        is read lazily; at most ``concurrency`` requests run at once, and at most
+        ``rate`` messages per second go out (on top of the client's ``max_rate``).
+        Results come in completion order, exactly one per item: ``sent``,
+        ``failed`` (surely not sent: refused by Volt, an invalid item, a duplicate
+        key, or ``max_attempts`` tries that never reached Volt) or ``unknown``.
+
+        A send whose outcome is uncertain (:class:`MessageOutcomeUnknownError`) is
+        not sent again blindly: after ``reconcile_after`` seconds the conversation
+        is searched for it (:meth:`reconcile_message`); found, it is ``sent``
+        (``reconciled=True``); not found, it is sent again, up to
+        ``max_attempts`` attempts; still uncertain then, ``unknown``.
+
+        With ``journal`` (a SQLite file), every item's state is committed before
+        its request leaves, so a run that is killed can be run again with the
+        same input and journal: what went out is reported ``resumed`` and not
+        sent again; what was in flight is reconciled first. An item whose
+        content changed since it was journaled raises :class:`ValidationError`.
+        The options are checked here; the journal is opened on the first
+        iteration. Closing the iterator early cancels the requests in flight:
+        their items stay ``sending`` in the journal and the next run reconciles
+        them. Certain and best effort: see ``volt_sdk._bulk``.
+        """
+        from ._bulk import check_options, send_many_async
+
+        options = check_options(
+            concurrency=concurrency,
+            rate=rate,
+            journal=journal,
+            reconcile_after=reconcile_after,
+            max_attempts=max_attempts,
+        )
+        return send_many_async(self, self._rules, messages, options)
+
     # -- contacts -------------------------------------------------------------
 
     async def get_contact(self, *, phone_number: str, primary_phone: str) -> Contact:
@@ -951,6 +1012,45 @@ class Volt(_BaseVolt):
             if found is not None or reconciler.past_window or read >= max_pages:
                 return found
         return None
+
+    def send_many(
+        self,
+        messages: Iterable[OutgoingMessage],
+        *,
+        concurrency: int = 8,
+        rate: float | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        reconcile_after: float = 2.0,
+        max_attempts: int = 5,
+    ) -> Iterator[BulkResult]:
+        """Send many messages, never one twice; yields one result per item as each completes::
+
+            from volt_sdk import OutgoingMessage, Volt
+
+            with Volt() as volt:
+                messages = (
+                    OutgoingMessage(to=row["phone"], from_="+15555550123", body=row["text"],
+                                    key=row["id"])
+                    for row in csv.DictReader(open("recipients.csv"))
+                )
+                for result in volt.send_many(messages, concurrency=16, journal="run.journal"):
+                    print(result.key, result.status, result.message_id or result.reason)
+
+        The rules, results and journal are those of :meth:`AsyncVolt.send_many`;
+        the requests run on a bounded pool of ``concurrency`` threads sharing
+        this client's connections. Closing the iterator early waits for the
+        requests in flight and journals their outcomes.
+        """
+        from ._bulk import check_options, send_many_sync
+
+        options = check_options(
+            concurrency=concurrency,
+            rate=rate,
+            journal=journal,
+            reconcile_after=reconcile_after,
+            max_attempts=max_attempts,
+        )
+        return send_many_sync(self, self._rules, messages, options)
 
     # -- contacts -------------------------------------------------------------
 
