@@ -230,13 +230,21 @@ def resolve_wave_lists(wave: WaveView, info: GraphQLResolveInfo) -> list[ListVie
     return _store(info).lists_by_seq(wave.list_seqs)
 
 
-@functools.lru_cache(maxsize=1)
-def build_schema() -> GraphQLSchema:
-    """The executable schema, built once per process (it holds no state of its own)."""
-    with importlib.resources.as_file(
-        importlib.resources.files(_PACKAGE).joinpath(SCHEMA_FILE)
-    ) as path:
-        type_defs = load_schema_from_path(path)
+@functools.lru_cache(maxsize=4)
+def build_schema(sdl: str | None = None) -> GraphQLSchema:
+    """The executable schema, built once per SDL (it holds no state of its own).
+
+    ``sdl`` replaces the packaged schema, for tests of what a changed Volt schema
+    does to the client; the resolvers are the same, so it must keep the types
+    they are bound to.
+    """
+    if sdl is None:
+        with importlib.resources.as_file(
+            importlib.resources.files(_PACKAGE).joinpath(SCHEMA_FILE)
+        ) as path:
+            type_defs = load_schema_from_path(path)
+    else:
+        type_defs = sdl
     schema = _make_executable_schema(
         type_defs,
         query,

@@ -145,6 +145,9 @@ class Sandbox:
         faults: injected faults (:class:`FaultConfig`); :meth:`reset` returns to these.
         host, port: where :meth:`start` listens; port 0 picks a free port.
         page_size: messages per ``conversation`` page.
+        schema_sdl: another schema to serve instead of the packaged one (to test what
+            a changed Volt schema does to the client); it must keep the types the
+            resolvers are bound to.
 
     :attr:`app` is the ASGI app, usable in process with ``httpx.ASGITransport``
     without starting a server. Every method is safe to call from any thread
@@ -162,6 +165,7 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         page_size: int = 20,
+        schema_sdl: str | None = None,
     ) -> None:
         if not isinstance(token, str) or not token.strip() or token != token.strip():
             raise ValueError("token: expected a non-empty string without surrounding spaces")
@@ -201,7 +205,7 @@ class Sandbox:
             token=token,
             faults=FaultState(self._initial_faults),
             initial_faults=self._initial_faults,
-            schema=build_schema(),
+            schema=build_schema(schema_sdl),
         )
         self._lock = threading.Lock()
         self._server: _Server | None = None
@@ -406,6 +410,7 @@ def serve(
     pace: float = 0.0,
     faults: FaultConfig | None = None,
     on_ready: Callable[[str], None] | None = None,
+    schema_sdl: str | None = None,
 ) -> None:
     """Run a sandbox in the foreground until Ctrl-C or SIGTERM (what ``volt sandbox`` runs).
 
@@ -421,6 +426,7 @@ def serve(
         faults=faults,
         host=host,
         port=port,
+        schema_sdl=schema_sdl,
     )
     try:
         sandbox.serve_forever(on_ready)
