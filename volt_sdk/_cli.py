@@ -1708,6 +1708,11 @@ def build_parser() -> argparse.ArgumentParser:
     faults.add_argument(
         "--fault-malformed", type=_probability, metavar="P", help="rate of malformed bodies"
     )
+    # Commands kept in their own modules (standard library only at load time).
+    from . import _cli_schema, _cli_webhooks
+
+    _cli_webhooks.register(webhook, _leaf, client)
+    _cli_schema.register(commands, _group, _leaf, client)
     return parser
 
 
