@@ -7,8 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 sources := volt_sdk tests bench codegen
+SCHEMA := queries/schema.graphql
 
-.PHONY: help install generate generate-check lint format typecheck typecheck-dist test bench check demo clean
+.PHONY: help install generate generate-check lint format typecheck typecheck-dist test bench check demo clean schema schema-pull schema-diff
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -48,6 +49,22 @@ test: $(STAMP)  ## Run the test suite
 bench: $(STAMP)  ## Run the benchmarks (ratios against baselines measured in the same run)
 	$(PY) bench/overhead.py
 	$(PY) bench/sandbox.py
+
+schema: schema-pull  ## Introspect VOLT_API_URL (token: VOLT_API_TOKEN) into queries/schema.graphql, then regenerate
+	$(MAKE) --no-print-directory generate
+
+schema-pull: $(STAMP)  ## Introspect VOLT_API_URL into queries/schema.graphql only (no regeneration)
+	$(VENV)/bin/volt schema pull --output $(SCHEMA)
+
+# OLD defaults to the committed schema (git HEAD), NEW to the working copy;
+# MARKDOWN=1 prints the report as Markdown. Exit status 2 (make's) when it breaks us.
+schema-diff: $(STAMP)  ## Breaking changes OLD -> NEW and the operations they break (OLD=, NEW=, MARKDOWN=1)
+	@old="$(OLD)"; \
+	if [ -z "$$old" ]; then \
+		old=$$(mktemp); trap 'rm -f "$$old"' EXIT; \
+		git show HEAD:$(SCHEMA) > "$$old"; \
+	fi; \
+	$(VENV)/bin/volt schema diff "$$old" "$(or $(NEW),$(SCHEMA))" $(if $(MARKDOWN),--markdown)
 
 check: generate-check lint typecheck typecheck-dist test  ## Everything CI runs
 

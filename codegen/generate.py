@@ -57,9 +57,15 @@ def _run(section: dict[str, Any], staging: Path) -> None:
         client({"tool": {"ariadne-codegen": settings}})  # type: ignore[no-untyped-call]
 
 
-def generate_into(target_dir: Path) -> Path:
-    """Generate the package into ``target_dir`` and return the package path."""
+def generate_into(target_dir: Path, *, schema_path: Path | None = None) -> Path:
+    """Generate the package into ``target_dir`` and return the package path.
+
+    ``schema_path`` generates from another schema than the configured one (a
+    test of what a changed Volt schema does to the client).
+    """
     section = _section()
+    if schema_path is not None:
+        section["schema_path"] = str(schema_path)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))  # the plugins live in codegen/
     _run(section, target_dir)

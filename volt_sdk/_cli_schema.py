@@ -1,9 +1,145 @@
-"""``volt schema pull|diff``: registered into the ``volt`` command tree by ``_cli``."""
+"""``volt schema pull|diff``: registered into the ``volt`` command tree by ``_cli``.
+
+The work is done by :mod:`volt_sdk._schema_tools`, imported inside the handlers:
+it needs httpx and graphql-core, and ``volt --help`` must import neither.
+
+Exit codes: ``pull`` 0 written or unchanged, 1 an API or transport error, 2 no
+token, a bad URL or a file that cannot be written; ``diff`` 0 nothing breaks our
+operations, 1 an operation no longer validates or a breaking change touches
+something we use, 2 a file that cannot be read or parsed.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+__all__ = ["register"]
+
+DEFAULT_SCHEMA = Path("queries") / "schema.graphql"
+DEFAULT_OPERATIONS = Path("queries") / "operations"
+
+
+class _Output(Protocol):
+    def line(self, text: str = "") -> None: ...
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"volt: {message}", file=sys.stderr)
+    return code
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
+def _pull(args: argparse.Namespace, out: _Output) -> int:
+    token: str | None = args.token if args.token is not None else os.environ.get("VOLT_API_TOKEN")
+    if not token or not token.strip():
+        return _fail("no API token: set VOLT_API_TOKEN or pass --token")
+    from ._errors import ConfigurationError
+    from ._schema_tools import SchemaInputError, pull
+
+    output = Path(args.output)
+    try:
+        result = pull(output, url=args.url, token=token, timeout=args.timeout)
+    except SchemaInputError as exc:
+        return _fail(str(exc))
+    except ConfigurationError as exc:
+        # The client's message names its own option; this command calls it --url.
+        head, sep, tail = str(exc).partition(": ")
+        return _fail(f"--url: {tail}" if sep and head == "base_url" else str(exc))
+    if result.changed:
+        out.line(f"wrote {output}: {result.type_count} types")
+    else:
+        out.line(f"{output} is up to date (the introspected schema is the same)")
+    if result.provenance is not None:
+        out.line(str(result.provenance))
+    return 0
+
+
+def _read(path: str) -> str:
+    if path == "-":
+        return sys.stdin.read()
+    with open(path, encoding="utf-8") as file:
+        return file.read()
+
+
+def _diff(args: argparse.Namespace, out: _Output) -> int:
+    from ._schema_tools import SchemaInputError, diff
+
+    texts: list[str] = []
+    for path, what in ((args.old, "OLD"), (args.new, "NEW")):
+        try:
+            texts.append(_read(path))
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return _fail(f"cannot read {what} schema {path!r}: {reason}")
+    try:
+        report = diff(texts[0], texts[1], Path(args.operations))
+    except SchemaInputError as exc:
+        return _fail(str(exc))
+    text = report.to_markdown() if args.markdown else report.to_text()
+    out.line(text.rstrip("\n"))
+    return 1 if report.breaks_us else 0
 
 
 def register(commands: Any, group: Any, leaf: Any, client: list[Any]) -> None:
-    """Add ``volt schema`` and its subcommands (none yet)."""
+    """Add ``volt schema pull`` and ``volt schema diff``.
+
+    ``client`` (the API client options) is not used: ``pull`` takes ``--url``
+    and ``--token`` itself, and ``diff`` talks to nobody.
+    """
+    schema = group(commands, "schema", "introspect Volt's schema and diff two schemas")
+    pull = leaf(
+        schema,
+        "pull",
+        _pull,
+        "introspect the API and write its schema (stable, sorted SDL)",
+        epilog="Keeps the provenance notes of a hand-kept schema in schema.provenance.md "
+        "beside it. Exit codes: 0 written or unchanged; 1 an API or transport error; "
+        "2 no token, a bad URL, a file that cannot be written.",
+    )
+    pull.add_argument(
+        "--output",
+        "-o",
+        metavar="PATH",
+        default=str(DEFAULT_SCHEMA),
+        help=f"where to write the schema (default: {DEFAULT_SCHEMA})",
+    )
+    pull.add_argument(
+        "--url", metavar="URL", help="GraphQL endpoint (default: $VOLT_API_URL, else Volt's)"
+    )
+    pull.add_argument("--token", help="API token (default: $VOLT_API_TOKEN, which ps cannot see)")
+    pull.add_argument(
+        "--timeout", type=_timeout, default=30.0, metavar="SECONDS", help="default: 30"
+    )
+    compare = leaf(
+        schema,
+        "diff",
+        _diff,
+        "breaking and dangerous changes between two schemas, and our operations they break",
+        epilog="Exit codes: 0 nothing breaks our operations; 1 an operation no longer "
+        "validates, or a breaking change touches a field or type we use; 2 a file that "
+        "cannot be read or parsed.",
+    )
+    compare.add_argument("old", metavar="OLD", help="the schema we have ('-': stdin)")
+    compare.add_argument("new", metavar="NEW", help="the schema to compare with it")
+    compare.add_argument(
+        "--operations",
+        metavar="DIR",
+        default=str(DEFAULT_OPERATIONS),
+        help=f"our operations and fragments (default: {DEFAULT_OPERATIONS})",
+    )
+    compare.add_argument(
+        "--markdown", action="store_true", help="print Markdown (a pull request's body)"
+    )
