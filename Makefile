@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-sources := volt_sdk tests bench codegen
+sources := volt_sdk tests bench codegen examples
 SCHEMA := queries/schema.graphql
 
 .PHONY: help install generate generate-check lint format typecheck typecheck-dist test bench check demo clean schema schema-pull schema-diff

@@ -976,7 +976,7 @@ def test_a_group_without_its_command_names_the_commands(volt: Callable[..., Run]
 
     assert run.code == 2
     assert run.err == (
-        "volt: missing command: list, register, delete (see 'volt webhook --help')\n"
+        "volt: missing command: list, register, delete, listen (see 'volt webhook --help')\n"
     )
 
 

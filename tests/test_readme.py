@@ -15,7 +15,8 @@ README = Path(__file__).parent.parent / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 # The examples of a test and of reconciliation get their own tests below; the
 # others run as scripts against a mocked Volt.
-SCRIPTS = [b for b in BLOCKS if "def test_" not in b and "reconcile_message" not in b]
+SPECIAL = ("def test_", "reconcile_message", "volt_sdk.webhooks")
+SCRIPTS = [b for b in BLOCKS if not any(marker in b for marker in SPECIAL)]
 
 
 def test_the_readme_has_python_examples() -> None:
@@ -65,3 +66,38 @@ def test_the_outcome_unknown_example_reconciles_a_send_that_got_a_503(
     )
     exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
     assert capsys.readouterr().out.strip() == "sent"
+
+
+def test_the_webhook_example_verifies_a_signed_stop_and_refuses_a_forged_one(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from volt_sdk.webhooks import DEFAULT_KEY_URL, WebhookSignatureError, clear_key_cache, sign_body
+
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    openssh = private_key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    clear_key_cache()
+    httpx_mock.add_response(url=DEFAULT_KEY_URL, content=openssh)
+    (source,) = [b for b in BLOCKS if "volt_sdk.webhooks" in b]
+    namespace: dict[str, Any] = {"__name__": "readme_example"}
+    exec(compile(source, str(README), "exec"), namespace)
+    body = json.dumps(
+        {
+            "id": "evt_1",
+            "event_type": "message.received",
+            "payload": {"text": "STOP", "from_number": "+15555550145", "direction": "inbound"},
+        }
+    ).encode()
+    headers = {"x-respond-flow-signature": sign_body(body, private_key)}
+
+    assert namespace["handle"](headers, body) == 204
+    assert capsys.readouterr().out.strip() == "opt out +15555550145"
+    with pytest.raises(WebhookSignatureError):
+        namespace["handle"](headers, body.replace(b"STOP", b"HELP"))
+    clear_key_cache()

@@ -109,9 +109,43 @@ Contacts, lists, waves, webhooks
 - ``createWave(input)``: the input shape is a guess (REFERENCE 3.2). The wave is
   stored, ``totalMessages`` counts the distinct contacts of its lists (ids from
   ``List.id``) and no message is sent, so delivered and failed stay 0.
-- ``registerWebhook`` stores url, primaryPhone and eventTypes. Volt first sends
-  a test request to the URL; the sandbox does not yet (``Store.webhook_probe``
-  is the hook for it).
+- ``registerWebhook`` stores url, primaryPhone and eventTypes, after Volt's
+  test request (below).
+
+Webhooks
+--------
+Needs the webhooks extra too (``cryptography``) once a webhook is used. The
+scheme and payloads are those of :mod:`volt_sdk.webhooks`, provisional [GUESS]
+like Volt's own documentation of them (see ``docs/webhooks.md``).
+
+- Signing: one RSA-2048 key pair per process signs every request in
+  ``X-Respond-Flow-Signature`` (base64 PKCS#1 v1.5 SHA-256 over the exact body).
+  ``GET /_sandbox/webhook-key`` (no token, like Volt's ``id_rsa.pub``) serves the
+  public key as ``ssh-rsa AAAA...``; ``?format=pem`` as PEM.
+- ``registerWebhook`` first POSTs a signed ``webhook.test`` event to the URL
+  (3 s timeout) and refuses the registration (``BAD_USER_INPUT``, argument
+  ``url``) unless it answers 2xx. ``Sandbox(webhook_probe=False)`` skips it. The
+  request is made from the server's thread, which waits for it.
+- **Choice:** URLs on domains reserved for documentation (``example.com``,
+  ``example.net``, ``example.org`` and their subdomains, ``*.example``,
+  ``*.invalid``, ``*.test``) are never contacted: the test request and every
+  delivery count as answered 2xx and are logged with ``simulated=True``.
+- Events: ``message.sent`` at ``sentAt`` and ``message.finalized`` (delivered
+  or failed) at ``confirmedAt`` of each created message, i.e. ``pace`` and
+  ``2 * pace`` seconds after ``createMessage``; ``message.received`` at once for
+  each inbound message (:meth:`Sandbox.simulate_inbound`, ``POST
+  /_sandbox/inbound``). An event is queued only if some webhook exists when
+  its message is created, and goes, when due, to each webhook registered then
+  whose ``primaryPhone`` (if set) is the message's organization number and whose
+  ``eventTypes`` (if set and not empty) include it (``MESSAGE_SENT``,
+  ``MESSAGE_FINALIZED``, ``MESSAGE_RECEIVED``).
+- Delivery: a POST of the JSON event (``application/json``) from one worker
+  thread (started on the first event, stopped by ``close()``), 3 s timeout.
+  Anything but a 2xx is retried after ``webhook_backoff`` seconds (default 0.5),
+  doubling, up to ``webhook_attempts`` tries (default 5). At most 10 000
+  deliveries wait; more are dropped with a warning. Every attempt is logged:
+  :meth:`Sandbox.webhook_deliveries`; :meth:`Sandbox.wait_for_webhooks` waits
+  until none is pending. :meth:`Sandbox.reset` empties the queue and the log.
 
 Faults (:class:`FaultConfig`)
 -----------------------------
@@ -129,7 +163,8 @@ Control routes, on the same server, with the same token
 ``GET /_sandbox/health`` (no token), ``GET /_sandbox/outbox``,
 ``GET``/``POST /_sandbox/faults`` (JSON of FaultConfig fields; replaces the
 configuration and reseeds), ``POST /_sandbox/reset``, ``POST /_sandbox/inbound``
-(``{"from_number", "to_number", "body", "media"}``).
+(``{"from_number", "to_number", "body", "media"}``; webhooks get a
+``message.received`` event), ``GET /_sandbox/webhook-key`` (no token).
 """
 
 from __future__ import annotations
@@ -151,6 +186,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
 from ._faults import FaultConfig
 from ._server import DEFAULT_NUMBERS, DEFAULT_TOKEN, Sandbox, serve
 from ._store import MAGIC_NUMBERS, MagicOutcome, OutboxMessage
+from ._webhooks import WebhookDelivery
 
 __all__ = [
     "DEFAULT_NUMBERS",
@@ -160,5 +196,6 @@ __all__ = [
     "MagicOutcome",
     "OutboxMessage",
     "Sandbox",
+    "WebhookDelivery",
     "serve",
 ]

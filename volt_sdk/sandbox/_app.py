@@ -54,6 +54,7 @@ DOCUMENT_CACHE_SIZE: Final = 512
 
 _JSON: Final = (b"content-type", b"application/json")
 _HTML: Final = (b"content-type", b"text/html; charset=utf-8")
+_TEXT: Final = (b"content-type", b"text/plain; charset=utf-8")
 _DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -129,6 +130,8 @@ class SandboxApp:
         self.initial_faults = initial_faults
         self._schema = schema
         self._authorization = f"Bearer {token}".encode()
+        self.reset_hooks: list[Callable[[], None]] = []
+        """Called after every reset (the webhook dispatcher forgets its queue and log)."""
         # Parsed and validated once per distinct query text. lru_cache is
         # thread-safe and C-fast; a hit costs one hash of the query string.
         self._document: Callable[[str], _ParsedDocument] = functools.lru_cache(
@@ -139,6 +142,8 @@ class SandboxApp:
         """Drop all data; faults go back to the initial configuration and seed."""
         self.store.reset()
         self.faults.replace(self.initial_faults)
+        for hook in self.reset_hooks:
+            hook()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -311,6 +316,10 @@ class SandboxApp:
         if route == "health":
             await _respond(send, 200, b'{"status":"ok"}')
             return
+        if route == "webhook-key":
+            # Public, like Volt's id_rsa.pub: no token.
+            await self._webhook_key(scope, send)
+            return
         refusal = self._refusal(scope)
         if refusal is not None:
             await _respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
@@ -342,6 +351,31 @@ class SandboxApp:
             return
         status, payload = handler(raw)
         await _respond(send, status, _DUMPS(payload).encode())
+
+    async def _webhook_key(self, scope: Scope, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _respond(
+                send,
+                405,
+                _errors_body("/_sandbox/webhook-key takes GET"),
+                ((b"allow", b"GET"),),
+            )
+            return
+        from urllib.parse import parse_qs
+
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        form = query.get("format", ["openssh"])[-1]
+        if form not in ("openssh", "pem"):
+            await _respond(send, 400, _errors_body("format: expected 'openssh' or 'pem'"))
+            return
+        from ._webhooks import public_key_text
+
+        try:
+            text = public_key_text(form)
+        except (ImportError, GraphQLError) as exc:
+            await _respond(send, 501, _errors_body(f"no webhook key: {exc}"))
+            return
+        await _respond(send, 200, text, content_type=_TEXT)
 
     def _get_outbox(self, _: bytes) -> tuple[int, object]:
         return 200, [m.to_json() for m in self.store.outbox()]

@@ -24,6 +24,7 @@ from ._app import CONNECTIONS, SandboxApp
 from ._faults import FaultConfig, FaultState
 from ._schema import build_schema
 from ._store import OutboxMessage, Store, is_e164
+from ._webhooks import WebhookDelivery, WebhookDispatcher
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -148,6 +149,11 @@ class Sandbox:
         schema_sdl: another schema to serve instead of the packaged one (to test what
             a changed Volt schema does to the client); it must keep the types the
             resolvers are bound to.
+        webhook_probe: send Volt's test request to a URL before registering it, and
+            refuse the registration unless it answers 2xx; False registers any URL.
+        webhook_attempts: tries per webhook delivery, the first included.
+        webhook_backoff: seconds before the first retry of a failed delivery,
+            doubled for each further retry.
 
     :attr:`app` is the ASGI app, usable in process with ``httpx.ASGITransport``
     without starting a server. Every method is safe to call from any thread
@@ -166,6 +172,9 @@ class Sandbox:
         port: int = 0,
         page_size: int = 20,
         schema_sdl: str | None = None,
+        webhook_probe: bool = True,
+        webhook_attempts: int = 5,
+        webhook_backoff: float = 0.5,
     ) -> None:
         if not isinstance(token, str) or not token.strip() or token != token.strip():
             raise ValueError("token: expected a non-empty string without surrounding spaces")
@@ -187,6 +196,20 @@ class Sandbox:
             raise ValueError(f"port: expected 0..65535, got {port!r}")
         if faults is not None and not isinstance(faults, FaultConfig):
             raise TypeError(f"faults: expected a FaultConfig, got {type(faults).__name__}")
+        if not isinstance(webhook_probe, bool):
+            raise TypeError(f"webhook_probe: expected a bool, got {webhook_probe!r}")
+        if (
+            isinstance(webhook_attempts, bool)
+            or not isinstance(webhook_attempts, int)
+            or not 1 <= webhook_attempts <= 20
+        ):
+            raise ValueError(f"webhook_attempts: expected an int 1..20, got {webhook_attempts!r}")
+        if (
+            isinstance(webhook_backoff, bool)
+            or not isinstance(webhook_backoff, (int, float))
+            or not 0 <= webhook_backoff <= 3600
+        ):
+            raise ValueError(f"webhook_backoff: expected seconds 0..3600, got {webhook_backoff!r}")
         if not _is_loopback(host):
             logger.warning(
                 "the Volt sandbox listens on %s, not loopback: anyone who can reach it and "
@@ -197,8 +220,15 @@ class Sandbox:
         self._host = host
         self._port = port
         self._store = Store(numbers=owned, db=db, pace=float(pace), page_size=page_size)
-        # Closes the database when the sandbox is garbage-collected without close().
-        self._finalizer = weakref.finalize(self, self._store.close)
+        self._webhooks = WebhookDispatcher(
+            self._store, attempts=webhook_attempts, backoff=float(webhook_backoff)
+        )
+        self._store.event_sink = self._webhooks.message_event
+        if webhook_probe:
+            self._store.webhook_probe = self._webhooks.probe
+        # Stops the webhook worker and closes the database when the sandbox is
+        # garbage-collected without close().
+        self._finalizer = weakref.finalize(self, _shut, self._webhooks, self._store)
         self._initial_faults = faults or FaultConfig()
         self._app = SandboxApp(
             store=self._store,
@@ -207,6 +237,7 @@ class Sandbox:
             initial_faults=self._initial_faults,
             schema=build_schema(schema_sdl),
         )
+        self._app.reset_hooks.append(self._webhooks.clear)
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -230,6 +261,11 @@ class Sandbox:
         if port == 0:
             raise RuntimeError("the sandbox has no port yet: call start() first")
         return _url(self._host, port)
+
+    @property
+    def webhook_key_url(self) -> str:
+        """Where the sandbox serves its webhook key (``ssh-rsa``; ``?format=pem`` for PEM)."""
+        return self.url.rsplit("/", 1)[0] + "/_sandbox/webhook-key"
 
     @property
     def token(self) -> str:
@@ -294,7 +330,7 @@ class Sandbox:
             thread.join(_STOP_TIMEOUT)
 
     def close(self) -> None:
-        """Stop, then close the database (a ``db=`` file is then free to reopen)."""
+        """Stop serving and the webhook worker, then close the database (``db=`` is free again)."""
         self.stop()
         self._finalizer()
 
@@ -336,6 +372,34 @@ class Sandbox:
             from_number=from_number, to_number=to_number, body=body, media=media
         ).id
 
+    # -- webhooks ---------------------------------------------------------------------
+
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every webhook request attempted so far, oldest first, retries and test requests too.
+
+        :meth:`reset` empties it. See :meth:`wait_for_webhooks` to let pending ones finish.
+        """
+        return self._webhooks.deliveries()
+
+    def wait_for_webhooks(self, timeout: float = 10.0) -> bool:
+        """Wait until no webhook delivery is pending, retrying or in flight.
+
+        Events of paced messages that are not due yet count as pending. Returns
+        False if ``timeout`` seconds passed first.
+        """
+        return self._webhooks.wait_idle(timeout)
+
+    def webhook_public_key(self, form: str = "openssh") -> bytes:
+        """The public key webhook signatures verify with: ``openssh`` (``ssh-rsa ...``) or ``pem``.
+
+        The same text as ``GET /_sandbox/webhook-key[?format=pem]``; one key per process.
+        """
+        if form not in ("openssh", "pem"):
+            raise ValueError(f"form: expected 'openssh' or 'pem', got {form!r}")
+        from ._webhooks import public_key_text
+
+        return public_key_text(form)
+
     # -- foreground -------------------------------------------------------------------
 
     def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
@@ -359,6 +423,11 @@ class Sandbox:
             restore()
             self._bound_port = None
             sock.close()
+
+
+def _shut(webhooks: WebhookDispatcher, store: Store) -> None:
+    webhooks.close()
+    store.close()
 
 
 class _Terminated(KeyboardInterrupt):

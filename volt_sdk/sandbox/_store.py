@@ -8,11 +8,13 @@ lock, so a request never sees half of a reset.
 Reads return small view objects whose attribute names are the snake_case forms
 of the GraphQL fields (``to_number`` for ``toNumber``); ariadne's name conversion
 resolves the fields from them. A message's status is computed from its stored
-timestamps when it is read, so no timer or background task ever runs.
+timestamps when it is read, so no timer runs for it; only webhook deliveries,
+announced through :attr:`Store.event_sink`, are posted later by a worker thread.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -32,6 +34,7 @@ __all__ = [
     "MAGIC_NUMBERS",
     "AccountView",
     "ContactView",
+    "EventSink",
     "ListView",
     "MagicOutcome",
     "MessageView",
@@ -400,6 +403,11 @@ class OutboxMessage:
 WebhookProbe = Callable[[str], None]
 """Called with a webhook's URL before it is registered; raising refuses the registration."""
 
+EventSink = Callable[[str, MessageView, float], None]
+"""Called with (event type, the message as it stands at the event, when: epoch seconds)
+for ``message.sent`` and ``message.finalized`` when a message is created, and for
+``message.received`` when one is received; only while at least one webhook exists."""
+
 
 class Store:
     """All sandbox data, behind one lock.
@@ -410,8 +418,8 @@ class Store:
         pace: seconds per lifecycle step of a message (0: final at once).
         page_size: messages per ``conversation`` page.
         webhook_probe: the test request Volt sends to a webhook URL on
-            registration. ``None`` (the default) sends nothing; a later issue
-            plugs the real probe in here.
+            registration; raising refuses it. ``None`` (the default) sends
+            nothing; :class:`Sandbox` plugs in its webhook dispatcher.
         clock: epoch seconds; tests of the lifecycle may pass their own.
     """
 
@@ -430,6 +438,7 @@ class Store:
         self.pace = pace
         self.page_size = page_size
         self.webhook_probe = webhook_probe
+        self.event_sink: EventSink | None = None
         self.numbers: tuple[str, ...] = tuple(numbers)
         self._owned = frozenset(self.numbers)
         path = ":memory:" if db is None else os.fspath(db)
@@ -548,6 +557,7 @@ class Store:
             )  # fmt: skip
             seq = cursor.lastrowid
         assert seq is not None
+        self._announce_created(seq)
         return MessageView(
             id=_make_id(MESSAGE_PREFIX, seq),
             to_number=to,
@@ -587,7 +597,39 @@ class Store:
                 f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE seq = ?",
                 (seq,),
             ).fetchone()
-        return self._message_view(row, now)
+        view = self._message_view(row, now)
+        sink = self.event_sink
+        if sink is not None and self._has_webhooks():
+            sink("message.received", view, now)
+        return view
+
+    def _has_webhooks(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM webhooks LIMIT 1").fetchone() is not None
+
+    def _announce_created(self, seq: int) -> None:
+        """Tell the event sink when the new message is sent and when it is final."""
+        sink = self.event_sink
+        if sink is None or not self._has_webhooks():
+            return
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE seq = ?",
+                (seq,),
+            ).fetchone()
+        sent_at, confirmed_at = row[10], row[11]
+        final = self._message_view(row, confirmed_at)
+        # With pace 0 the stored timestamps make every read final; the sent event
+        # still shows the message as it was between the two steps.
+        sent = dataclasses.replace(
+            final,
+            status=SENT,
+            status_description=_DESCRIPTIONS[SENT],
+            confirmed_at=None,
+            error_code=None,
+        )
+        sink("message.sent", sent, sent_at)
+        sink("message.finalized", final, confirmed_at)
 
     def _blocked(self, account_phone: str, phone_number: str) -> bool:
         row = self._db.execute(
