@@ -46,9 +46,14 @@ typecheck-dist: $(STAMP)  ## mypy/pyright --strict on tests/typing/usage.py agai
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest
 
-bench: $(STAMP)  ## Run the benchmarks (ratios against baselines measured in the same run)
-	$(PY) bench/overhead.py
-	$(PY) bench/sandbox.py
+# The bench extra (matplotlib) on top of dev, once per change of pyproject.toml.
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[dev,bench]"
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)  ## Run every benchmark (ratios against same-run baselines), write docs/benchmarks.md
+	$(PY) bench/run_all.py
 
 schema: schema-pull  ## Introspect VOLT_API_URL (token: VOLT_API_TOKEN) into queries/schema.graphql, then regenerate
 	$(MAKE) --no-print-directory generate

@@ -203,6 +203,7 @@ def main() -> int:
         f"message), {peak_client:.0f} MB for the client alone (against a canned answer)"
     )
     summary = {
+        "recipients": args.recipients,
         "ratio": ratio,
         "ratio_canned": canned_ratio,
         "rss_mb_in_process": peak_in,

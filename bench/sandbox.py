@@ -19,23 +19,37 @@ Besides requests/second and p50/p99 latency it reports the server's CPU time
 per request (from /proc, where available), which does not depend on the client.
 
     python bench/sandbox.py [--requests 3000] [--serial 1000] [--rounds 2]
+
+With ``--e2e`` it measures the client instead (issue 3): against the one sandbox
+process, ``AsyncVolt.send_message`` against a raw ``httpx.AsyncClient.post`` of the
+same ``createMessage`` request (same document, headers and body, ``json.loads`` of
+the answer), each side one ``httpx.AsyncClient`` whose pool allows as many
+connections as requests in flight, at concurrency 1, 16 and 64, alternating
+sides in rounds. Reported: throughput, p50/p99 latency (medians over rounds) and
+the median over rounds of AsyncVolt/raw throughput (target: >= 0.95x).
+
+    python bench/sandbox.py --e2e [--requests 3000] [--serial 1000] [--rounds 3] [--quick]
+
+The last line of output is a JSON summary (read by ``bench/run_all.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
 import platform
 import signal
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 import httpx
 
@@ -45,6 +59,8 @@ FROM: Final = "+15555550123"
 BODY: Final = "Your One Time Code is 654312\n\nReply STOP to opt-out."
 TOKEN: Final = "bench-token"
 TARGET_RPS: Final = 1000.0
+TARGET_E2E: Final = 0.95
+E2E_CONCURRENCY: Final = (1, 16, 64)
 _numbers = itertools.count(5_550_000_000)
 
 
@@ -197,6 +213,131 @@ async def load(
     return Result(len(latencies), elapsed, latencies, cpu)
 
 
+def capture_request() -> tuple[str, dict[str, str]]:
+    """The document and headers AsyncVolt sends for createMessage, captured once."""
+    seen: list[httpx.Request] = []
+
+    def capture(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(500)
+
+    async def send() -> None:
+        transport = httpx.MockTransport(capture)
+        async with AsyncVolt(
+            token=TOKEN, max_retries=0, http_client=httpx.AsyncClient(transport=transport)
+        ) as volt:
+            with contextlib.suppress(Exception):  # the 500: only the request matters
+                await volt.send_message(to=fresh_number(), from_=FROM, body=BODY)
+
+    asyncio.run(send())
+    request = seen[0]
+    headers = {
+        name: request.headers[name]
+        for name in ("content-type", "accept", "user-agent", "authorization")
+        if name in request.headers
+    }
+    query: str = json.loads(request.content)["query"]
+    return query, headers
+
+
+async def load_e2e(
+    url: str, side: str, requests: int, concurrency: int, max_seconds: float,
+    query: str, headers: dict[str, str],
+) -> Result:  # fmt: skip
+    """``requests`` createMessage sends, ``concurrency`` in flight, over one httpx client."""
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    pool = httpx.AsyncClient(limits=limits)
+    volt = AsyncVolt(base_url=url, token=TOKEN, http_client=pool)
+
+    async def raw() -> None:
+        variables = {"to": fresh_number(), "from": FROM, "body": BODY}
+        payload = {"query": query, "operationName": "CreateMessage", "variables": variables}
+        response = await pool.post(url, content=json.dumps(payload).encode(), headers=headers)
+        response.raise_for_status()
+        if json.loads(response.content)["data"]["createMessage"] is None:
+            raise RuntimeError("no message")
+
+    async def sdk() -> None:
+        await volt.send_message(to=fresh_number(), from_=FROM, body=BODY)
+
+    send = sdk if side == "AsyncVolt" else raw
+    try:
+        # warm-up: every connection of the pool opened, caches filled
+        await asyncio.gather(*(send() for _ in range(max(100, 2 * concurrency))))
+        latencies: list[float] = []
+        issued = 0
+        started = time.perf_counter()
+        deadline = started + max_seconds
+
+        async def worker() -> None:
+            nonlocal issued
+            while issued < requests and time.perf_counter() < deadline:
+                issued += 1
+                t0 = time.perf_counter()
+                await send()
+                latencies.append(time.perf_counter() - t0)
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    finally:
+        await pool.aclose()
+    return Result(len(latencies), elapsed, latencies, None)
+
+
+def main_e2e(args: argparse.Namespace) -> int:
+    query, headers = capture_request()
+    child = Child("sandbox")
+    runs: dict[tuple[str, int], list[Result]] = {}
+    try:
+        for round_ in range(args.rounds):
+            for concurrency in E2E_CONCURRENCY:
+                count = args.serial if concurrency == 1 else args.requests
+                sides = ("raw", "AsyncVolt") if round_ % 2 == 0 else ("AsyncVolt", "raw")
+                for side in sides:
+                    result = asyncio.run(
+                        load_e2e(child.url, side, count, concurrency, args.max_seconds,
+                                 query, headers)
+                    )  # fmt: skip
+                    runs.setdefault((side, concurrency), []).append(result)
+    finally:
+        child.stop()
+
+    print(
+        f"volt-sdk {__version__}, Python {platform.python_version()}, httpx {httpx.__version__}, "
+        f"{os.cpu_count()} CPUs; the sandbox in its own process on loopback, the load in "
+        f"this one; medians over {args.rounds} rounds, sides alternating"
+    )
+    print(f"{'client':<11}{'conc':>5}{'requests':>9}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}")
+    summary: dict[str, Any] = {"rounds": args.rounds, "rows": [], "ratios": {}}
+    for concurrency in E2E_CONCURRENCY:
+        for side in ("raw", "AsyncVolt"):
+            results = runs[(side, concurrency)]
+            row = {
+                "client": side,
+                "concurrency": concurrency,
+                "requests": statistics.median(r.requests for r in results),
+                "rps": statistics.median(r.rps for r in results),
+                "p50_ms": statistics.median(r.percentile(0.5) for r in results) * 1000,
+                "p99_ms": statistics.median(r.percentile(0.99) for r in results) * 1000,
+            }
+            summary["rows"].append(row)
+            print(
+                f"{side:<11}{concurrency:>5}{row['requests']:>9.0f}{row['rps']:>8.0f}"
+                f"{row['p50_ms']:>8.2f}{row['p99_ms']:>8.2f}"
+            )
+    for concurrency in E2E_CONCURRENCY:
+        pairs = zip(runs[("AsyncVolt", concurrency)], runs[("raw", concurrency)], strict=True)
+        achieved = statistics.median(a.rps / b.rps for a, b in pairs)
+        summary["ratios"][str(concurrency)] = achieved
+        verdict = "meets" if achieved >= TARGET_E2E else "MISSES"
+        print(
+            f"concurrency {concurrency}: AsyncVolt / raw httpx = {achieved:.2f}x req/s: "
+            f"{verdict} the target of >= {TARGET_E2E:.2f}x"
+        )
+    print(json.dumps(summary))
+    return 0
+
+
 def best(results: list[Result]) -> Result:
     """The round with the highest throughput: the least disturbed by the rest of the machine."""
     return max(results, key=lambda r: r.rps)
@@ -214,13 +355,19 @@ def main() -> int:
     parser.add_argument("--serial", type=int, default=1000, help="per run at concurrency 1")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--max-seconds", type=float, default=20.0, help="cap per run")
+    parser.add_argument("--e2e", action="store_true", help="AsyncVolt vs raw httpx, c=1/16/64")
+    parser.add_argument("--quick", action="store_true", help="smoke run: a few requests, 1 round")
     args = parser.parse_args()
+    if args.quick:
+        args.requests, args.serial, args.rounds = 150, 50, 1
     if args.serve == "sandbox":
         serve_sandbox()
         return 0
     if args.serve == "baseline":
         serve_baseline()
         return 0
+    if args.e2e:
+        return main_e2e(args)
 
     children = {kind: Child(kind) for kind in ("sandbox", "baseline")}
     results: dict[tuple[str, int, int], list[Result]] = {}

@@ -8,7 +8,6 @@ come from ``volt_graphql``; no generated name is part of the public API.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import itertools
 import secrets
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 import httpx
 import pydantic
 
-from volt_graphql.async_client import AsyncVoltGraphQL
 from volt_graphql.base_model import UNSET, UnsetType
 from volt_graphql.client import VoltGraphQL
 from volt_graphql.enums import WebhookEventType
@@ -523,6 +521,12 @@ class AsyncVolt(_BaseVolt):
             client_type=httpx.AsyncClient,
         )
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
+        # Imported here: `from volt_sdk import Volt` (blocking) pays for neither asyncio
+        # nor the asynchronous operations (bench/imports.py).
+        import asyncio
+
+        from volt_graphql.async_client import AsyncVoltGraphQL
+
         self._gate = asyncio.Semaphore(max_concurrency) if max_concurrency else None
         self._gql = AsyncVoltGraphQL(AsyncExecutor(wire, self._http, self._gate))
 
@@ -543,6 +547,8 @@ class AsyncVolt(_BaseVolt):
         clone = copy.copy(self)
         clone._owns_http_client = False
         clone._wire = self._optioned_wire(max_retries, deadline, timeout)
+        from volt_graphql.async_client import AsyncVoltGraphQL
+
         clone._gql = AsyncVoltGraphQL(AsyncExecutor(clone._wire, self._http, self._gate))
         return clone
 

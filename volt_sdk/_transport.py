@@ -6,7 +6,6 @@ the blocking client, so both follow the same rules to the letter.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import email.utils
 import json
@@ -15,7 +14,7 @@ import math
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 
@@ -35,13 +34,24 @@ from ._errors import (
 )
 from ._retry import RetryPolicy, TokenBucket
 
+if TYPE_CHECKING:
+    import asyncio
+
 __all__ = ["AsyncExecutor", "SyncExecutor", "Wire"]
 
 logger: Final = logging.getLogger("volt_sdk")
 
 # The waits of retries and of the rate limit (module names, so tests can stand in).
 _sleep = time.sleep
-_async_sleep = asyncio.sleep
+
+
+async def _async_sleep(seconds: float) -> None:
+    # asyncio is imported here, not at the top: the blocking client never needs
+    # it, and importing it is a tenth of `from volt_sdk import Volt` (bench/imports.py).
+    import asyncio
+
+    await asyncio.sleep(seconds)
+
 
 # What the client's rate limit (messages per second) counts.
 RATE_LIMITED_OPERATIONS: Final = frozenset({"CreateMessage"})

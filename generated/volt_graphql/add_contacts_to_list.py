@@ -16,4 +16,3 @@ class AddContactsToList(BaseModel):
 
 
 AddContactsToListAddContactsToList = ContactListFields
-AddContactsToList.model_rebuild()

@@ -16,4 +16,3 @@ class CreateMessage(BaseModel):
 
 
 CreateMessageCreateMessage = MessageFields
-CreateMessage.model_rebuild()

@@ -16,4 +16,3 @@ class DeleteWebhook(BaseModel):
 
 
 DeleteWebhookDeleteWebhook = WebhookFields
-DeleteWebhook.model_rebuild()

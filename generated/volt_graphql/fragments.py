@@ -138,14 +138,3 @@ class WebhookFields(BaseModel, TimestampsMixin):
     event_types: Optional[list[Optional[WebhookEventType]]] = Field(alias="eventTypes")
     created_at: Optional[str] = Field(alias="createdAt")
     last_updated_at: Optional[str] = Field(alias="lastUpdatedAt")
-
-
-AccountFields.model_rebuild()
-ContactCustomFieldFields.model_rebuild()
-ContactListFields.model_rebuild()
-ContactFields.model_rebuild()
-MessageFields.model_rebuild()
-PageInfoFields.model_rebuild()
-ConversationPageFields.model_rebuild()
-WaveFields.model_rebuild()
-WebhookFields.model_rebuild()

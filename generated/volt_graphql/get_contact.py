@@ -12,4 +12,3 @@ class GetContact(BaseModel):
 
 
 GetContactContact = ContactFields
-GetContact.model_rebuild()

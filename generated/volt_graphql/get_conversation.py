@@ -12,4 +12,3 @@ class GetConversation(BaseModel):
 
 
 GetConversationConversation = ConversationPageFields
-GetConversation.model_rebuild()

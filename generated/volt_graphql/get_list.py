@@ -14,4 +14,3 @@ class GetList(BaseModel):
 
 
 GetListList = ContactListFields
-GetList.model_rebuild()

@@ -12,4 +12,3 @@ class GetMessage(BaseModel):
 
 
 GetMessageMessage = MessageFields
-GetMessage.model_rebuild()

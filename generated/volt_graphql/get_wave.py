@@ -12,4 +12,3 @@ class GetWave(BaseModel):
 
 
 GetWaveWave = WaveFields
-GetWave.model_rebuild()

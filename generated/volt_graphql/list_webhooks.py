@@ -12,4 +12,3 @@ class ListWebhooks(BaseModel):
 
 
 ListWebhooksWebhooks = WebhookFields
-ListWebhooks.model_rebuild()

@@ -16,4 +16,3 @@ class RegisterWebhook(BaseModel):
 
 
 RegisterWebhookRegisterWebhook = WebhookFields
-RegisterWebhook.model_rebuild()

@@ -16,4 +16,3 @@ class UpsertContact(BaseModel):
 
 
 UpsertContactCreateOrUpdateContact = ContactFields
-UpsertContact.model_rebuild()

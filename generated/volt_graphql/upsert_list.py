@@ -16,4 +16,3 @@ class UpsertList(BaseModel):
 
 
 UpsertListCreateOrUpdateList = ContactListFields
-UpsertList.model_rebuild()
