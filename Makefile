@@ -46,13 +46,7 @@ typecheck-dist: $(STAMP)  ## mypy/pyright --strict on tests/typing/usage.py agai
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest
 
-# The bench extra (matplotlib) on top of dev, once per change of pyproject.toml.
-BENCH_STAMP := $(VENV)/.bench-installed-stamp
-$(BENCH_STAMP): $(STAMP) pyproject.toml
-	$(PY) -m pip install --quiet -e ".[dev,bench]"
-	@touch $(BENCH_STAMP)
-
-bench: $(BENCH_STAMP)  ## Run every benchmark (ratios against same-run baselines), write docs/benchmarks.md
+bench: $(STAMP)  ## Run every benchmark (ratios against same-run baselines), write docs/benchmarks.md
 	$(PY) bench/run_all.py
 
 schema: schema-pull  ## Introspect VOLT_API_URL (token: VOLT_API_TOKEN) into queries/schema.graphql, then regenerate

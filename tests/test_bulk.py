@@ -38,7 +38,7 @@ from volt_sdk import (
 )
 from volt_sdk.sandbox import Sandbox
 
-from .payloads import message_data
+from .payloads import message_data, record_sleeps
 
 Failure = Literal["store_then_drop", "503_unstored", "429", "refuse_connection"]
 
@@ -104,14 +104,7 @@ def flaky_volt(transport: FlakySandbox, max_retries: int = 2) -> Iterator[Volt]:
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The bulk layer's waits before a send (rate, backoff), recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(_bulk, "_sleep", recorded.append)
-    monkeypatch.setattr(_bulk, "_async_sleep", async_sleep)
-    return recorded
+    return record_sleeps(monkeypatch, _bulk)
 
 
 def statuses(results: list[BulkResult]) -> Counter[str]:

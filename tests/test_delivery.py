@@ -33,7 +33,7 @@ from volt_sdk import (
     _transport,
 )
 
-from .payloads import FROM, TO, message_data
+from .payloads import FROM, TO, message_data, record_sleeps
 
 SEND = {"data": {"createMessage": message_data()}}
 GET = {"data": {"message": message_data()}}
@@ -42,14 +42,7 @@ GET = {"data": {"message": message_data()}}
 @pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the client asks for, recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(_transport, "_sleep", recorded.append)
-    monkeypatch.setattr(_transport, "_async_sleep", async_sleep)
-    return recorded
+    return record_sleeps(monkeypatch, _transport)
 
 
 def count(httpx_mock: HTTPXMock) -> int:
