@@ -79,7 +79,6 @@ import hashlib
 import heapq
 import itertools
 import json
-import math
 import os
 import sqlite3
 import time
@@ -89,6 +88,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from ._client import client_reference
+from ._config import is_finite_number
 from ._errors import (
     MessageOutcomeUnknownError,
     RateLimitError,
@@ -202,11 +202,9 @@ def check_options(
         raise _option_error("concurrency", concurrency, f"an int from 1 to {_MAX_CONCURRENCY}")
     if not 1 <= concurrency <= _MAX_CONCURRENCY:
         raise _option_error("concurrency", concurrency, f"an int from 1 to {_MAX_CONCURRENCY}")
-    if rate is not None and not (_is_number(rate) and rate > 0 and math.isfinite(rate)):
+    if rate is not None and not (is_finite_number(rate) and rate > 0):
         raise _option_error("rate", rate, "None or a positive number of messages per second")
-    if not (
-        _is_number(reconcile_after) and reconcile_after >= 0 and math.isfinite(reconcile_after)
-    ):
+    if not (is_finite_number(reconcile_after) and reconcile_after >= 0):
         raise _option_error("reconcile_after", reconcile_after, "a number of seconds >= 0")
     if isinstance(max_attempts, bool) or not isinstance(max_attempts, int) or max_attempts < 1:
         raise _option_error("max_attempts", max_attempts, "an int >= 1")
@@ -224,10 +222,6 @@ def check_options(
         reconcile_after=float(reconcile_after),
         max_attempts=max_attempts,
     )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _option_error(argument: str, value: object, expected: str) -> ValidationError:

@@ -1416,7 +1416,7 @@ def _sandbox(args: argparse.Namespace, out: _Output) -> int:
 # -- the parser -------------------------------------------------------------
 
 
-def _positive(text: str) -> float:
+def positive_seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -1459,7 +1459,7 @@ def _count(text: str) -> int:
     return int(text)
 
 
-def _port(text: str) -> int:
+def port_number(text: str) -> int:
     if not text.isdigit() or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
     return int(text)
@@ -1481,7 +1481,7 @@ def _client_options() -> argparse.ArgumentParser:
         help="read numbers without +country code as numbers of this region (e.g. US)",
     )
     group.add_argument(
-        "--timeout", type=_positive, metavar="SECONDS", help="per request (default: 30)"
+        "--timeout", type=positive_seconds, metavar="SECONDS", help="per request (default: 30)"
     )
     return parent
 
@@ -1543,7 +1543,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument(
         "--wait-timeout",
-        type=_positive,
+        type=positive_seconds,
         metavar="SECONDS",
         help=f"give up waiting after this long (default: {WAIT_TIMEOUT:g})",
     )
@@ -1678,7 +1678,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox = _leaf(commands, "sandbox", _sandbox, "run a local Volt-compatible sandbox")
     sandbox.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     sandbox.add_argument(
-        "--port", type=_port, default=8765, help="default: 8765; 0 picks a free port"
+        "--port", type=port_number, default=8765, help="default: 8765; 0 picks a free port"
     )
     sandbox.add_argument("--db", metavar="PATH", help="keep the data in this file")
     sandbox.add_argument("--token", dest="sandbox_token", metavar="TOKEN", help="API token")

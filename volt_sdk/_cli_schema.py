@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
+from ._cli import positive_seconds
+
 __all__ = ["register"]
 
 DEFAULT_SCHEMA = Path("queries") / "schema.graphql"
@@ -30,16 +32,6 @@ class _Output(Protocol):
 def _fail(message: str, code: int = 2) -> int:
     print(f"volt: {message}", file=sys.stderr)
     return code
-
-
-def _timeout(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-    return value
 
 
 def _pull(args: argparse.Namespace, out: _Output) -> int:
@@ -121,7 +113,7 @@ def register(commands: Any, group: Any, leaf: Any, client: list[Any]) -> None:
     )
     pull.add_argument("--token", help="API token (default: $VOLT_API_TOKEN, which ps cannot see)")
     pull.add_argument(
-        "--timeout", type=_timeout, default=30.0, metavar="SECONDS", help="default: 30"
+        "--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="default: 30"
     )
     compare = leaf(
         schema,

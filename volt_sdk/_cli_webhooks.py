@@ -14,6 +14,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
+from ._cli import port_number
+
 if TYPE_CHECKING:
     from .webhooks import PublicKeyLike, WebhookEvent
 
@@ -40,7 +42,7 @@ def register(webhook: Any, leaf: Any, client: list[Any]) -> None:
     listen.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     listen.add_argument(
         "--port",
-        type=_port,
+        type=port_number,
         default=DEFAULT_PORT,
         help=f"default: {DEFAULT_PORT}; 0 picks a free port",
     )
@@ -53,16 +55,6 @@ def register(webhook: Any, leaf: Any, client: list[Any]) -> None:
     )
     key.add_argument("--key-file", metavar="PATH", help="read the public key (PEM or ssh-rsa)")
     listen.add_argument("--json", action="store_true", help="print each event as one line of JSON")
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected 0..65535, got {value}")
-    return value
 
 
 def _summary(event: WebhookEvent) -> str:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeGuard
 
 import httpx
 
@@ -22,6 +23,7 @@ __all__ = [
     "NotGiven",
     "check_delivery_options",
     "check_timeout",
+    "is_finite_number",
     "resolve_config",
 ]
 
@@ -137,6 +139,11 @@ def check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
     return httpx.Timeout(float(timeout), connect=min(float(timeout), 10.0))
 
 
+def is_finite_number(value: object) -> TypeGuard[float]:
+    """An int or float that is finite and not a bool (``True`` is not a number of seconds)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 def check_delivery_options(
     *,
     max_retries: object,
@@ -147,7 +154,7 @@ def check_delivery_options(
     """Refuse retry, deadline and rate settings that cannot work, naming the option."""
 
     def positive_number(value: object) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        return is_finite_number(value) and value > 0
 
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
         raise ConfigurationError(f"max_retries: expected a whole number >= 0, got {max_retries!r}")
