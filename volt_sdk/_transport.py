@@ -82,7 +82,7 @@ class _Operation:
 class Wire:
     """The non-I/O half of a request: body, headers, retry decisions, response mapping."""
 
-    __slots__ = ("_operations", "auth", "bucket", "headers", "policy", "timeout", "url")
+    __slots__ = ("_longest", "_operations", "auth", "bucket", "headers", "policy", "timeout", "url")
 
     def __init__(
         self,
@@ -105,6 +105,8 @@ class Wire:
         # Messages per second, shared by every clone of the client (with_options).
         self.bucket = bucket
         self._operations: dict[tuple[str, str], _Operation] = {}
+        # (timeout, its longest phase): one tuple, so threads never see a torn pair.
+        self._longest: tuple[httpx.Timeout | None, float] = (None, 0.0)
 
     def with_options(self, timeout: httpx.Timeout | None, policy: RetryPolicy) -> Wire:
         """A copy with other timeout and retry settings, sharing the rest."""
@@ -134,7 +136,11 @@ class Wire:
                 request_sent=False,
             )
         timeout = self.timeout if self.timeout is not None else client_timeout
-        if _longest_phase(timeout) <= remaining:
+        cached, longest = self._longest
+        if cached is not timeout:  # computed once per timeout object, not per request
+            longest = _longest_phase(timeout)
+            self._longest = (timeout, longest)
+        if longest <= remaining:
             return timeout
 
         def cap(phase: float | None) -> float:
