@@ -45,6 +45,14 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return record_sleeps(monkeypatch, _transport)
 
 
+def fail_once(httpx_mock: HTTPXMock, failure: object) -> None:
+    """Answer the next request with ``failure``: an httpx exception, or response fields."""
+    if isinstance(failure, Exception):
+        httpx_mock.add_exception(failure)
+    else:
+        httpx_mock.add_response(**failure)  # type: ignore[arg-type]
+
+
 def count(httpx_mock: HTTPXMock) -> int:
     return len(httpx_mock.get_requests())
 
@@ -72,10 +80,7 @@ def test_the_defaults_are_two_retries_and_a_sixty_second_deadline() -> None:
 def test_a_query_is_retried_after_a_passing_failure(
     httpx_mock: HTTPXMock, sleeps: list[float], failure: object
 ) -> None:
-    if isinstance(failure, Exception):
-        httpx_mock.add_exception(failure)
-    else:
-        httpx_mock.add_response(**failure)  # type: ignore[arg-type]
+    fail_once(httpx_mock, failure)
     httpx_mock.add_response(json=GET)
     with Volt() as volt:
         assert volt.get_message("msg_1").id == "msg_1"
@@ -209,10 +214,7 @@ def test_impossible_delivery_options_are_refused(option: str, value: object) -> 
 def test_a_send_is_retried_only_when_it_surely_never_reached_volt(
     httpx_mock: HTTPXMock, sleeps: list[float], failure: object
 ) -> None:
-    if isinstance(failure, Exception):
-        httpx_mock.add_exception(failure)
-    else:
-        httpx_mock.add_response(**failure)  # type: ignore[arg-type]
+    fail_once(httpx_mock, failure)
     httpx_mock.add_response(json=SEND)
     with Volt() as volt:
         assert volt.send_message(to=TO, from_=FROM, body="hi").id == "msg_1"
@@ -237,10 +239,7 @@ def test_a_send_is_retried_only_when_it_surely_never_reached_volt(
 def test_a_send_that_may_have_reached_volt_is_never_retried_and_its_outcome_is_unknown(
     httpx_mock: HTTPXMock, sleeps: list[float], failure: object, cause: type[Exception]
 ) -> None:
-    if isinstance(failure, Exception):
-        httpx_mock.add_exception(failure)
-    else:
-        httpx_mock.add_response(**failure)  # type: ignore[arg-type]
+    fail_once(httpx_mock, failure)
     with Volt() as volt, pytest.raises(MessageOutcomeUnknownError) as info:
         volt.send_message(to=TO, from_=FROM, body="hi", media=["https://e.com/a.png"])
     unknown = info.value
