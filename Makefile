@@ -22,10 +22,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the package with its dev tools
 
-generate: $(STAMP)  ## Regenerate generated/volt_graphql from queries/
+generate: $(STAMP)  ## Regenerate generated/volt_sdk_graphql from queries/, then the blocking client from the async one
 	$(PY) -m codegen.generate
 
-generate-check: $(STAMP)  ## Fail if generated/ differs from what queries/ produce
+generate-check: $(STAMP)  ## Fail if generated/ or the blocking client and executor differ from what their sources produce
 	$(PY) -m codegen.generate --check
 
 lint: $(STAMP)  ## ruff: lint and formatting check
@@ -40,7 +40,7 @@ typecheck: $(STAMP)  ## mypy --strict (package, generated code, tests) and pyrig
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pyright
 
-typecheck-dist: $(STAMP)  ## mypy/pyright --strict on tests/typing/usage.py against the built wheel, in a fresh venv
+typecheck-dist: $(STAMP)  ## The built wheel in a fresh venv: top-level names, volt --help, mypy/pyright --strict on tests/typing/usage.py
 	bash scripts/typecheck_dist.sh
 
 test: $(STAMP)  ## Run the test suite

@@ -12,7 +12,7 @@ used before, so no cache flatters the figure.
 - ``Volt.send_message`` (blocking) against a raw ``httpx.Client.post`` floor;
 - the same with UK recipients, which take phonenumbers' full parse (North
   American numbers already in E.164 take an exact fast path);
-- the bare generated client (``volt_graphql``) with the same executor, for reference;
+- the bare generated client (``volt_sdk_graphql``) with the same executor, for reference;
 - gql (``gql.Client`` over its httpx async transport on the same mock transport),
   the peer users would pick instead. gql cannot be installed beside
   ariadne-codegen (they need different graphql-core releases), so it runs in a

@@ -191,7 +191,7 @@ rounds of each round's ratio to its own floor. The floor is a raw
 `httpx.AsyncClient.post` (or `httpx.Client.post`) of the same request body and
 headers plus `json.loads` of the answer. "UK recipients" take phonenumbers' full
 parse (North American numbers in E.164 take an exact fast path); the generated
-client is `volt_graphql` behind the same executor, without the facade's checks.
+client is `volt_sdk_graphql` behind the same executor, without the facade's checks.
 
 gql (gql {gql.get("gql", "?")}, graphql-core {gql.get("graphql-core", "?")}) cannot
 be installed beside ariadne-codegen (it needs graphql-core >= 3.3; ariadne-codegen

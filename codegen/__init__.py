@@ -1,1 +1,1 @@
-"""Build-time helpers for generating ``generated/volt_graphql`` (not shipped)."""
+"""Build-time helpers for generating ``generated/volt_sdk_graphql`` (not shipped)."""

@@ -1,6 +1,6 @@
 """Base class of the generated asynchronous client.
 
-ariadne-codegen copies this file into ``generated/volt_graphql``. The generated
+ariadne-codegen copies this file into ``generated/volt_sdk_graphql``. The generated
 methods only build a GraphQL document and its variables; everything about the
 wire (auth, JSON, HTTP status, GraphQL errors, retries) belongs to the executor
 that ``volt_sdk`` passes in. The asynchronous and the blocking clients therefore

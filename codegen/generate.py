@@ -1,4 +1,4 @@
-"""Regenerate ``generated/volt_graphql`` from ``queries/`` (``make generate``).
+"""Regenerate ``generated/volt_sdk_graphql`` from ``queries/`` (``make generate``).
 
 ariadne-codegen makes one client per run. This driver runs it twice from the
 ``[tool.ariadne-codegen]`` section of ``pyproject.toml``: once as configured (the
@@ -6,12 +6,13 @@ asynchronous client) and once with ``async_client = false`` (the blocking
 client), into one fresh staging folder, so both clients share one set of models
 and no file of an operation that was removed survives.
 
-    python -m codegen.generate            # replace generated/volt_graphql
+    python -m codegen.generate            # replace generated/volt_sdk_graphql
     python -m codegen.generate --check    # fail if generated/ is stale
 
 It also copies the schema to ``volt_sdk/sandbox/schema.graphql``, so that the
 sandbox serves, from the installed wheel, the very schema the client was
-generated from.
+generated from, and then runs ``codegen/unasync.py``, which writes the blocking
+client and executor from their async sources; ``--check`` checks all three.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from typing import Any
 
 import toml  # type: ignore[import-untyped]  # ariadne-codegen reads its config with it
 from ariadne_codegen.main import client
+
+from codegen import unasync
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_SCHEMA = ROOT / "volt_sdk" / "sandbox" / "schema.graphql"
@@ -117,13 +120,13 @@ def main(argv: list[str] | None = None) -> int:
                 print("\n".join(problems))
                 return 1
             print("generated/ is up to date")
-            return 0
+            return unasync.main(["--check"])
         if committed.exists():
             shutil.rmtree(committed)
         shutil.copytree(fresh, committed, ignore=shutil.ignore_patterns("__pycache__"))
         shutil.copyfile(schema, SANDBOX_SCHEMA)
     print(f"generated {committed.relative_to(ROOT)}")
-    return 0
+    return unasync.main([])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from .clock import FakeClock
 from .payloads import TOKEN
 
 
@@ -17,3 +18,9 @@ def volt_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts with a known token and no URL override."""
     monkeypatch.setenv("VOLT_API_TOKEN", TOKEN)
     monkeypatch.delenv("VOLT_API_URL", raising=False)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """Time stands still but for the SDK's own waits, which return at once and are recorded."""
+    return FakeClock().install(monkeypatch)

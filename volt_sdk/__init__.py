@@ -59,8 +59,8 @@ if TYPE_CHECKING:
         WebhookEventType,
     )
     from ._phone import normalize_phone
-    from ._retry import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES
     from ._timestamps import parse_timestamp
+    from ._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES
 
 _LAZY: dict[str, str] = {
     "APIError": "._errors",
@@ -76,8 +76,8 @@ _LAZY: dict[str, str] = {
     "ContactList": "._models",
     "ConversationPage": "._models",
     "DEFAULT_BASE_URL": "._config",
-    "DEFAULT_DEADLINE": "._retry",
-    "DEFAULT_MAX_RETRIES": "._retry",
+    "DEFAULT_DEADLINE": "._wire",
+    "DEFAULT_MAX_RETRIES": "._wire",
     "DEFAULT_TIMEOUT": "._config",
     "ERROR_CODES": "._error_codes",
     "ErrorCategory": "._error_codes",

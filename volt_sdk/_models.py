@@ -7,16 +7,16 @@ renames a class a user imported.
 
 from __future__ import annotations
 
-from volt_graphql.enums import WebhookEventType
-from volt_graphql.fragments import AccountFields as Account
-from volt_graphql.fragments import ContactCustomFieldFields as ContactCustomField
-from volt_graphql.fragments import ContactFields as Contact
-from volt_graphql.fragments import ContactListFields as ContactList
-from volt_graphql.fragments import ConversationPageFields as ConversationPage
-from volt_graphql.fragments import MessageFields as Message
-from volt_graphql.fragments import PageInfoFields as PageInfo
-from volt_graphql.fragments import WaveFields as Wave
-from volt_graphql.fragments import WebhookFields as Webhook
+from volt_sdk_graphql.enums import WebhookEventType
+from volt_sdk_graphql.fragments import AccountFields as Account
+from volt_sdk_graphql.fragments import ContactCustomFieldFields as ContactCustomField
+from volt_sdk_graphql.fragments import ContactFields as Contact
+from volt_sdk_graphql.fragments import ContactListFields as ContactList
+from volt_sdk_graphql.fragments import ConversationPageFields as ConversationPage
+from volt_sdk_graphql.fragments import MessageFields as Message
+from volt_sdk_graphql.fragments import PageInfoFields as PageInfo
+from volt_sdk_graphql.fragments import WaveFields as Wave
+from volt_sdk_graphql.fragments import WebhookFields as Webhook
 
 __all__ = [
     "Account",

@@ -118,7 +118,7 @@ def test_regenerating_from_a_compatible_change_changes_the_generated_model(
     out = tmp_path / "out"
     out.mkdir()
     package = generate_into(out, schema_path=schema)
-    committed = (ROOT / "generated" / "volt_graphql" / "fragments.py").read_text("utf-8")
+    committed = (ROOT / "generated" / "volt_sdk_graphql" / "fragments.py").read_text("utf-8")
     fresh = (package / "fragments.py").read_text("utf-8")
     annotation = re.compile(r"error_code: (\S+) = Field\(alias=\"errorCode\"\)")
     assert annotation.findall(committed) == ["Optional[int]"]

@@ -2,7 +2,7 @@
 
 """Base class of the generated blocking client.
 
-ariadne-codegen copies this file into ``generated/volt_graphql``. It mirrors
+ariadne-codegen copies this file into ``generated/volt_sdk_graphql``. It mirrors
 ``async_base_client.py``: the generated methods build the document and
 variables, and the executor passed in by ``volt_sdk`` does the wire work.
 """

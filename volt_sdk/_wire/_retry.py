@@ -1,7 +1,7 @@
 """When to retry, how long to wait, and how fast to send: the delivery rules.
 
-One depth: the executors in ``_transport`` apply these rules to every attempt
-of every operation; nothing above them retries.
+One depth: the executors (``_async_executor`` and its blocking twin) apply these
+rules to every attempt of every operation; nothing above them retries.
 
 What is retried (also in the README):
 
@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from dataclasses import dataclass
 from typing import Final
 
-from ._errors import (
+from volt_sdk import _concurrency
+from volt_sdk._errors import (
     APIStatusError,
     MalformedResponseError,
     RateLimitError,
@@ -118,12 +118,12 @@ class TokenBucket:
         self.rate = float(rate)
         self.burst = max(1.0, float(burst if burst is not None else rate))
         self._tokens = self.burst
-        self._last = time.monotonic()
+        self._last = _concurrency.monotonic()
         self._lock = threading.Lock()
 
     def reserve(self) -> float:
         with self._lock:
-            now = time.monotonic()
+            now = _concurrency.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
             self._last = now
             self._tokens -= 1.0

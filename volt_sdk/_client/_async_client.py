@@ -1,0 +1,163 @@
+"""The public client :class:`AsyncVolt`: its options, connections and lifecycle.
+
+Both clients are written once, as async code: ``_async_client.py``, with the
+message methods and the account's contacts, lists, waves and webhooks in the
+async modules beside it. The blocking client is generated from them by
+``codegen/unasync.py`` (``make generate``), docstrings included: every change
+goes to the async source, in words that read right for both.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from volt_sdk import _concurrency
+from volt_sdk._config import NOT_GIVEN, NotGiven
+from volt_sdk._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, AsyncExecutor
+
+from ._async_account import AsyncAccountMethods
+from ._async_messages import AsyncMessageMethods
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from volt_sdk_graphql.async_client import AsyncVoltGraphQL
+
+__all__ = ["AsyncVolt"]
+
+
+class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
+    """Asynchronous client for the Volt GraphQL API.
+
+    Every option is keyword-only::
+
+        from volt_sdk import AsyncVolt
+
+        async with AsyncVolt() as volt:            # token from VOLT_API_TOKEN
+            msg = await volt.send_message(
+                to="+15555550145",
+                from_="+15555550123",
+                body="Your One Time Code is 654312\\n\\nReply STOP to opt-out.",
+            )
+            print(msg.id, msg.status)
+
+    Args:
+        token: the organization's API token. Default: ``VOLT_API_TOKEN``.
+        base_url: the GraphQL endpoint. Default: ``VOLT_API_URL``, else
+            ``https://api.respondflow.com/graphql``. Plain ``http://`` is refused
+            unless the host is loopback (a local sandbox).
+        timeout: seconds, or an :class:`httpx.Timeout` with every phase bounded.
+            Default: 30 s, 10 s to connect. ``None`` is refused.
+        default_region: ISO region (``"US"``) used to read numbers written without
+            a ``+`` country code. Default: numbers must carry ``+`` and a country code.
+        strict_numbers: also require numbers to be *valid* (assigned ranges), not
+            only of a possible length. Volt's documented example numbers fail this.
+        max_retries: retries per call after the first attempt (default 2); a
+            send is retried only when its request surely never reached Volt.
+        deadline: seconds one call may take across all its attempts and waits
+            (default 60).
+        max_rate: at most this many messages per second, shared by every call of
+            this client and of its ``with_options`` copies. Default: no limit.
+        max_concurrency: at most this many requests in flight at once, shared
+            likewise. Default: no limit.
+        http_client: your own :class:`httpx.AsyncClient` (proxies, limits, event
+            hooks). The token is still sent with every request. The client does not
+            close a client you passed in.
+
+    Raises:
+        ConfigurationError: no token, or an option out of range.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        default_region: str | None = None,
+        strict_numbers: bool = False,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        deadline: float = DEFAULT_DEADLINE,
+        max_rate: float | None = None,
+        max_concurrency: int | None = None,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._configure(
+            token=token,
+            base_url=base_url,
+            timeout=timeout,
+            default_region=default_region,
+            strict_numbers=strict_numbers,
+            max_retries=max_retries,
+            deadline=deadline,
+            max_rate=max_rate,
+            max_concurrency=max_concurrency,
+            http_client=http_client,
+            client_type=httpx.AsyncClient,
+        )
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout)
+        self._gate = _concurrency.async_semaphore(max_concurrency) if max_concurrency else None
+        self._gql = self._operations()
+
+    def _operations(self) -> AsyncVoltGraphQL:
+        # Imported here: a program that uses one client never loads the other's
+        # generated operations (bench/imports.py).
+        from volt_sdk_graphql.async_client import AsyncVoltGraphQL
+
+        return AsyncVoltGraphQL(AsyncExecutor(self._wire, self._http, self._gate))
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        deadline: float | NotGiven = NOT_GIVEN,
+        timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+    ) -> Self:
+        """This client with other retry, deadline or timeout settings, for some calls::
+
+            await volt.with_options(max_retries=0, deadline=10).send_message(...)
+
+        The copy shares the connections, the rate limit and the concurrency cap;
+        closing it does nothing (close the original).
+
+        Args:
+            max_retries: retries per call. Default: this client's.
+            deadline: seconds per call, across attempts. Default: this client's.
+            timeout: seconds, or an :class:`httpx.Timeout`. Default: this client's.
+
+        Returns:
+            A new client of the same class.
+
+        Raises:
+            ConfigurationError: an option out of range.
+        """
+        clone = self._copy_with_options(max_retries, deadline, timeout)
+        clone._gql = clone._operations()
+        return clone
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP connections, unless the ``http_client`` was yours.
+
+        Leaving ``async with AsyncVolt() as volt:`` calls it. Closing twice does
+        nothing more; a copy made by :meth:`with_options` closes nothing.
+
+        Raises:
+            Nothing of its own; what the HTTP client raises while closing
+            its connections passes through.
+        """
+        if self._owns_http_client:
+            await self._http.aclose()

@@ -1,0 +1,289 @@
+"""The message methods of :class:`AsyncVolt`: send, look up, page, reconcile, send many.
+
+Written once, as the async source of both clients (see ``_async_client.py``).
+Each method only does the I/O; the argument rules (``_arguments``), the result
+handling (``_results``) and the paging and matching rules (``_conversations``)
+are shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from volt_sdk import _concurrency
+from volt_sdk._errors import (
+    APIStatusError,
+    MalformedResponseError,
+    MessageOutcomeUnknownError,
+    TransportError,
+)
+from volt_sdk._models import ConversationPage, Message
+from volt_sdk._wire import may_have_reached_volt
+
+from ._base import BaseVolt
+from ._conversations import MAX_CONVERSATION_PAGES, Paging, Reconciler
+from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
+
+if TYPE_CHECKING:
+    import os
+
+    from volt_sdk._bulk import BulkResult, OutgoingMessage
+    from volt_sdk_graphql.async_client import AsyncVoltGraphQL
+
+__all__ = ["AsyncMessageMethods"]
+
+
+class AsyncMessageMethods(BaseVolt):
+    """Messages: :meth:`send_message`, lookups, conversations, reconciliation, ``send_many``."""
+
+    _gql: AsyncVoltGraphQL
+
+    async def send_message(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str = "",
+        media: Sequence[str] | None = None,
+        passthrough: str | None = None,
+    ) -> Message:
+        """Send an SMS, or an MMS when ``media`` lists public URLs.
+
+        Nothing is sent when an argument is refused. A send is retried only when
+        its request surely never reached Volt, so a message never goes out twice.
+
+        Args:
+            to: the recipient, normalized to E.164 (``+15555550145``).
+            from_: the sender, one of your organization's Volt numbers.
+            body: the text; may be empty only when ``media`` is given.
+            media: public ``http(s)`` URLs of the files of an MMS.
+            passthrough: an opaque value stored with the message (its use by Volt
+                is undocumented). Default: a new client reference
+                (``vsdk-...``), so that an uncertain send can be traced.
+
+        Returns:
+            The :class:`Message` as Volt created it.
+
+        Raises:
+            InvalidPhoneNumberError: ``to`` or ``from_`` is not a usable number.
+            InvalidMessageError: the body or a media URL is refused.
+            MessageOutcomeUnknownError: the request may have reached Volt but no
+                answer says so (a read timeout, a dropped connection, a 5xx, a
+                garbled answer); see :meth:`reconcile_message`.
+            TransportError: the request surely never reached Volt.
+            APIError: Volt refused the message (a :class:`GraphQLError`, an
+                :class:`AuthenticationError`, a :class:`RateLimitError`, ...).
+        """
+        args = self._rules.create_message(to, from_, body, media, passthrough)
+        started = _concurrency.wall_clock()
+        try:
+            with RESPONSE_SHAPE:
+                result = await self._gql.create_message(**args)
+        except (TransportError, APIStatusError, MalformedResponseError) as error:
+            if may_have_reached_volt(error):
+                raise outcome_unknown(args, started, error) from error
+            raise
+        return returned(result.create_message, "CreateMessage", "createMessage")
+
+    async def get_message(self, id: str) -> Message:
+        """The message with this id.
+
+        Args:
+            id: the message's id, as returned by :meth:`send_message`.
+
+        Returns:
+            The :class:`Message`, with its current status.
+
+        Raises:
+            ValidationError: ``id`` is empty or not a string.
+            NotFoundError: Volt has no message with this id.
+            VoltError: the request failed (see the error tree).
+        """
+        id = self._rules.identifier(id, "id")
+        with RESPONSE_SHAPE:
+            result = await self._gql.get_message(id=id)
+        return found(result.message, "message", "GetMessage", id=id)
+
+    async def get_conversation(
+        self, *, to: str, from_: str, before: str | None = None
+    ) -> ConversationPage:
+        """One page of the conversation between ``from_`` (yours) and ``to``.
+
+        Args:
+            to: the other party's number.
+            from_: your Volt number.
+            before: the paging cursor; its meaning is not documented by Volt
+                [GUESS: the id of the oldest message already seen]. See
+                :meth:`iter_conversation_pages` to walk every page.
+
+        Returns:
+            A :class:`ConversationPage`: its ``messages``, newest first, and ``page_info``.
+
+        Raises:
+            InvalidPhoneNumberError: ``to`` or ``from_`` is not a usable number.
+            NotFoundError: there is no conversation between the two numbers.
+            VoltError: the request failed (see the error tree).
+        """
+        args = self._rules.conversation(to, from_, before)
+        with RESPONSE_SHAPE:
+            result = await self._gql.get_conversation(**args)
+        return found(
+            result.conversation,
+            "conversation",
+            "GetConversation",
+            to=args["to"],
+            from_=args["from_"],
+        )
+
+    async def iter_conversation_pages(
+        self, *, to: str, from_: str, before: str | None = None
+    ) -> AsyncIterator[ConversationPage]:
+        """Every page of a conversation, newest first, until a page comes back empty.
+
+        Provisional: the next cursor is the id of the last message of a page,
+        which assumes Volt lists messages newest first [GUESS]. Paging stops when
+        a page holds only messages already seen (a server that ignores the cursor).
+
+        Args:
+            to: the other party's number.
+            from_: your Volt number.
+            before: where to start (see :meth:`get_conversation`). Default: the newest.
+
+        Returns:
+            An iterator of :class:`ConversationPage`, requested one at a time.
+
+        Raises:
+            VoltError: as :meth:`get_conversation`, when a page is requested.
+        """
+        paging = Paging(before)
+        for _ in range(MAX_CONVERSATION_PAGES):
+            page = await self.get_conversation(to=to, from_=from_, before=paging.cursor)
+            if not paging.is_new(page):
+                return
+            yield page
+            if not paging.advance(page):
+                return
+
+    async def iter_conversation(
+        self, *, to: str, from_: str, before: str | None = None
+    ) -> AsyncIterator[Message]:
+        """Every message of a conversation, newest first, page after page.
+
+        Args:
+            to: the other party's number.
+            from_: your Volt number.
+            before: where to start (see :meth:`iter_conversation_pages`).
+
+        Returns:
+            An iterator of :class:`Message`; pages are requested as it is read.
+
+        Raises:
+            VoltError: as :meth:`get_conversation`, when a page is requested.
+        """
+        async for page in self.iter_conversation_pages(to=to, from_=from_, before=before):
+            for message in page.messages or ():
+                yield message
+
+    async def reconcile_message(
+        self,
+        unknown: MessageOutcomeUnknownError,
+        *,
+        exclude_ids: Collection[str] = (),
+        clock_skew: float = 300.0,
+        max_pages: int = 10,
+    ) -> Message | None:
+        """Find out whether an uncertain send went out: the message, or None.
+
+        Looks through the conversation between ``unknown.from_`` and
+        ``unknown.to``, newest first, for a message with the same body and media
+        sent no earlier than the attempt began. Best effort: see the README,
+        "Outcome unknown". A None right after a timeout is not proof: Volt may
+        still be processing the request, so wait a few seconds before trusting it.
+
+        Args:
+            unknown: the error :meth:`send_message` raised.
+            exclude_ids: ids of messages already accounted for, never matched.
+            clock_skew: seconds of difference allowed between this machine's
+                clock and Volt's.
+            max_pages: at most this many pages are read.
+
+        Returns:
+            The :class:`Message` the send created, or None when none was found.
+
+        Raises:
+            VoltError: as :meth:`get_conversation`, when a page is requested.
+        """
+        reconciler = Reconciler(unknown, exclude_ids, clock_skew, max_pages)
+        async for page in self.iter_conversation_pages(to=unknown.to, from_=unknown.from_):
+            if reconciler.read(page):
+                break
+        return reconciler.found
+
+    def send_many(
+        self,
+        messages: Iterable[OutgoingMessage] | AsyncIterable[OutgoingMessage],
+        *,
+        concurrency: int = 8,
+        rate: float | None = None,
+        journal: str | os.PathLike[str] | None = None,
+        reconcile_after: float = 2.0,
+        max_attempts: int = 5,
+    ) -> AsyncIterator[BulkResult]:
+        """Send many messages, never one twice; yields one result per item as each completes::
+
+            from volt_sdk import AsyncVolt, OutgoingMessage
+
+            async with AsyncVolt() as volt:
+                messages = (
+                    OutgoingMessage(to=c.phone, from_="+15555550123", body=f"Hi {c.name}", key=c.id)
+                    for c in customers
+                )
+                async for result in volt.send_many(messages, journal="campaign.journal"):
+                    print(result.key, result.status, result.message_id or result.reason)
+
+        A send whose outcome is uncertain is not sent again blindly: after
+        ``reconcile_after`` seconds the conversation is searched for it
+        (:meth:`reconcile_message`); found, it is ``sent`` (``reconciled=True``);
+        not found, it is sent again, up to ``max_attempts`` attempts; still
+        uncertain then, ``unknown``. With a ``journal``, every item's state is
+        committed before its request leaves, so a run that is killed can be run
+        again with the same input and journal: what went out is reported
+        ``resumed`` and not sent again; what was in flight is reconciled first.
+        Closing the iterator early sends nothing more; an item whose request was
+        in flight and whose outcome is not recorded stays ``sending`` in the
+        journal, and the next run reconciles it.
+        What is certain and what is best effort: ``docs/bulk.md``.
+
+        Args:
+            messages: :class:`OutgoingMessage` items, read lazily.
+            concurrency: at most this many requests at once.
+            rate: at most this many messages per second (on top of the client's
+                ``max_rate``). Default: no limit of its own.
+            journal: a SQLite file that makes the run resumable. Default: none.
+            reconcile_after: seconds to wait before searching for an uncertain send.
+            max_attempts: send attempts per item, over all runs.
+
+        Returns:
+            An iterator of :class:`BulkResult`, exactly one per item, in
+            completion order: ``sent``, ``failed`` (surely not sent: refused by
+            Volt, an invalid item, a duplicate key, or ``max_attempts`` tries that
+            never reached Volt) or ``unknown``.
+
+        Raises:
+            ValidationError: an option is out of range (raised here, before
+                anything runs); an item whose content changed since it was
+                journaled (raised by the iterator, before that item is sent).
+        """
+        # Imported here: the bulk drivers (and sqlite3) load on the first bulk run.
+        from volt_sdk._bulk import check_options
+        from volt_sdk._bulk._drivers import send_many_async
+
+        options = check_options(
+            concurrency=concurrency,
+            rate=rate,
+            journal=journal,
+            reconcile_after=reconcile_after,
+            max_attempts=max_attempts,
+        )
+        return send_many_async(self, self._rules, messages, options)

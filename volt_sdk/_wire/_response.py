@@ -1,0 +1,237 @@
+"""The response half of the wire: an answer (or a failure to get one) mapped to
+the ``data`` of a GraphQL response or to the right :class:`VoltError`.
+
+Nothing here does I/O; it never raises anything but a :class:`VoltError`, whatever
+the server sent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import math
+import time
+from collections.abc import Mapping
+from typing import Any, Final, cast
+
+import httpx
+
+from volt_sdk._errors import (
+    APIStatusError,
+    AuthenticationError,
+    GraphQLError,
+    GraphQLErrorDetail,
+    MalformedResponseError,
+    RateLimitError,
+    TransportError,
+    VoltConnectionError,
+    VoltTimeoutError,
+    body_excerpt,
+)
+
+from ._request import logger
+
+__all__ = ["decode", "log_response", "parse_retry_after", "transport_error"]
+
+_TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
+def decode(response: httpx.Response, operation_name: str) -> dict[str, Any]:
+    """The ``data`` of a successful response, or the right :class:`VoltError`."""
+    status = response.status_code
+    content = response.content
+    if status < 200 or status >= 300:
+        raise _status_error(response, operation_name, content)
+    payload = _json_object(content)
+    if payload is None:
+        raise _malformed(response, operation_name, content)
+    errors: object = payload.get("errors")
+    data = _as_object(payload.get("data"))
+    if errors:
+        raise GraphQLError(
+            _error_details(errors), operation=operation_name, response=response, data=data
+        )
+    if data is None:
+        raise _malformed(response, operation_name, content, "JSON without a data object")
+    return data
+
+
+def transport_error(exc: httpx.HTTPError, operation_name: str, url: httpx.URL) -> TransportError:
+    request = _request_of(exc)
+    # Nothing reached Volt when no connection was made or none was free.
+    sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    if isinstance(exc, httpx.TimeoutException):
+        phase = _TIMEOUT_PHASES.get(type(exc), "read")
+        return VoltTimeoutError(
+            f"{operation_name}: {phase} timeout talking to {url} ({exc})",
+            request=request,
+            phase=phase,
+            request_sent=sent,
+        )
+    return VoltConnectionError(
+        f"{operation_name}: could not complete the request to {url}: {type(exc).__name__}: {exc}",
+        request=request,
+        request_sent=sent,
+    )
+
+
+def _as_object(value: object) -> dict[str, Any] | None:
+    """``value`` if it is a JSON object (a dict), else None."""
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    """The JSON object in ``content``, or None when it is not JSON or not an object."""
+    try:
+        payload: object = json.loads(content)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    return _as_object(payload)
+
+
+def _request_of(exc: httpx.HTTPError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:  # httpx raises when no request is attached
+        return None
+
+
+def _malformed(
+    response: httpx.Response, operation_name: str, content: bytes, what: str | None = None
+) -> MalformedResponseError:
+    text = content.decode("utf-8", "replace")
+    if what is None:
+        content_type = response.headers.get("content-type", "")
+        looks_html = "html" in content_type or text.lstrip()[:15].lower().startswith(
+            ("<!doctype", "<html")
+        )
+        if looks_html:
+            what = "an HTML page, not JSON"
+        elif not text.strip():
+            what = "an empty body"
+        else:
+            what = "a body that is not a GraphQL JSON object"
+    return MalformedResponseError(
+        f"{operation_name}: Volt answered HTTP {response.status_code} with {what}: "
+        f"{body_excerpt(text)!r}",
+        operation=operation_name,
+        response=response,
+        body=body_excerpt(text),
+    )
+
+
+def _error_details(errors: object) -> list[GraphQLErrorDetail]:
+    """Each entry of ``errors`` as sent, however malformed (never raises)."""
+    entries = cast("list[object]", errors) if isinstance(errors, list) else [errors]
+    details: list[GraphQLErrorDetail] = []
+    for item in entries:
+        entry = _as_object(item)
+        if entry is None:
+            details.append(GraphQLErrorDetail(message=str(item)))
+            continue
+        path: object = entry.get("path")
+        locations: object = entry.get("locations")
+        details.append(
+            GraphQLErrorDetail(
+                message=str(entry.get("message", "")) or "(no message)",
+                path=(
+                    tuple(p for p in cast("list[object]", path) if isinstance(p, (str, int)))
+                    if isinstance(path, list)
+                    else None
+                ),
+                locations=(
+                    tuple(
+                        loc
+                        for loc in map(_as_object, cast("list[object]", locations))
+                        if loc is not None
+                    )
+                    if isinstance(locations, list)
+                    else None
+                ),
+                extensions=_as_object(entry.get("extensions")) or {},
+            )
+        )
+    return details
+
+
+def _graphql_messages(
+    content: bytes,
+) -> tuple[list[GraphQLErrorDetail], dict[str, Any] | None] | None:
+    """GraphQL ``errors`` inside a non-2xx body, which Volt may send (docs/volt-api.md, Errors)."""
+    payload = _json_object(content)
+    if payload is not None and payload.get("errors"):
+        return _error_details(payload["errors"]), _as_object(payload.get("data"))
+    return None
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+            seconds = when.timestamp() - (time.time() if now is None else now)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+    if not math.isfinite(seconds):  # "inf", "1e999", NaN: no usable advice
+        return None
+    return max(0.0, seconds)
+
+
+def _status_error(
+    response: httpx.Response, operation_name: str, content: bytes
+) -> APIStatusError | GraphQLError:
+    status = response.status_code
+    text = content.decode("utf-8", "replace")
+    excerpt = body_excerpt(text)
+    graphql = _graphql_messages(content)
+    detail = "; ".join(e.message for e in graphql[0]) if graphql else excerpt
+    suffix = f": {detail}" if detail else ""
+    if status in (401, 403):
+        what = "the API token was refused" if status == 401 else "the API token lacks a permission"
+        return AuthenticationError(
+            f"{operation_name}: HTTP {status}, {what} (check VOLT_API_TOKEN and its scopes)"
+            f"{suffix}",
+            operation=operation_name,
+            response=response,
+            body=excerpt,
+        )
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        hint = f"; retry after {retry_after:g}s" if retry_after is not None else ""
+        return RateLimitError(
+            f"{operation_name}: HTTP 429, rate limited by Volt{hint}{suffix}",
+            operation=operation_name,
+            response=response,
+            body=excerpt,
+            retry_after=retry_after,
+        )
+    if graphql and 400 <= status < 500:
+        # A GraphQL server refusing the document or its variables.
+        details, data = graphql
+        return GraphQLError(details, operation=operation_name, response=response, data=data)
+    return APIStatusError(
+        f"{operation_name}: HTTP {status} from Volt{suffix}",
+        operation=operation_name,
+        response=response,
+        body=excerpt,
+    )
+
+
+def log_response(operation_name: str, response: httpx.Response, started: float) -> None:
+    """One DEBUG line per response (the caller checks that DEBUG is on)."""
+    logger.debug(
+        "%s -> HTTP %s in %.1f ms",
+        operation_name,
+        response.status_code,
+        (time.perf_counter() - started) * 1000,
+    )
