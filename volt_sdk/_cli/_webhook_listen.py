@@ -1,23 +1,24 @@
-"""``volt webhook listen``: registered into the ``volt`` command tree by ``_cli``.
-
-A local receiver for trying webhooks out: it verifies each POST with Volt's key
-(or the sandbox's) and prints one line per event. Standard library only at load
-time; the webhooks extra (``cryptography``) is imported when the command runs.
+"""``volt webhook listen``: a local receiver that verifies each POST with Volt's key (or the
+sandbox's) and prints one line per event; the webhooks extra is imported when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from ._cli import port_number
+from ._arguments import port_number
+from ._output import Output, one_line
+from ._parser import add_leaf
 
 if TYPE_CHECKING:
-    from .webhooks import PublicKeyLike, WebhookEvent
+    from http.server import ThreadingHTTPServer
+
+    from volt_sdk.webhooks import PublicKeyLike, WebhookEvent
+
+    from ._parser import Commands
 
 __all__ = ["make_receiver", "register"]
 
@@ -27,9 +28,9 @@ WEBHOOKS_EXTRA_MISSING = (
 )
 
 
-def register(webhook: Any, leaf: Any, client: list[Any]) -> None:
+def register(webhook: Commands) -> None:
     """Add ``volt webhook listen`` under ``volt webhook``."""
-    listen = leaf(
+    listen = add_leaf(
         webhook,
         "listen",
         _listen,
@@ -59,7 +60,7 @@ def register(webhook: Any, leaf: Any, client: list[Any]) -> None:
 
 def _summary(event: WebhookEvent) -> str:
     """One line for people: type, id, numbers, status, text."""
-    from .webhooks import MessageEvent
+    from volt_sdk.webhooks import MessageEvent
 
     parts = [event.event_type]
     if isinstance(event, MessageEvent):
@@ -71,8 +72,7 @@ def _summary(event: WebhookEvent) -> str:
         if message.error_code is not None:
             parts.append(f"error {message.error_code}")
         if message.text:
-            flat = " ".join(message.text.split())
-            parts.append(repr(flat if len(flat) <= 60 else flat[:59] + "…"))
+            parts.append(repr(one_line(message.text)))
     elif event.id:
         parts.append(event.id)
     return "  ".join(parts)
@@ -91,7 +91,10 @@ def make_receiver(
     for a verified body that is not an event, 413 for a body over the limit,
     411 without ``Content-Length``, 405 for other methods.
     """
-    from .webhooks import (
+    # Imported here, not at load time: every ``volt`` command loads this module.
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from volt_sdk.webhooks import (
         DEFAULT_MAX_BODY,
         WebhookBodyTooLargeError,
         WebhookParseError,
@@ -157,8 +160,13 @@ def make_receiver(
 
 def _load_key(args: argparse.Namespace) -> PublicKeyLike:
     # ConfigurationError: the `volt` command prints it and exits 2.
-    from . import ConfigurationError
-    from .webhooks import DEFAULT_KEY_URL, WebhookKeyError, fetch_public_key, load_public_key
+    from volt_sdk import ConfigurationError
+    from volt_sdk.webhooks import (
+        DEFAULT_KEY_URL,
+        WebhookKeyError,
+        fetch_public_key,
+        load_public_key,
+    )
 
     try:
         if args.key_file is not None:
@@ -175,10 +183,11 @@ def _load_key(args: argparse.Namespace) -> PublicKeyLike:
         raise ConfigurationError(f"{flag}: {exc}") from None
 
 
-def _listen(args: argparse.Namespace, out: Any) -> int:
+def _listen(args: argparse.Namespace, out: Output) -> int:
     import importlib
+    import threading
 
-    from . import ConfigurationError
+    from volt_sdk import ConfigurationError
 
     try:
         importlib.import_module("volt_sdk.webhooks")

@@ -16,9 +16,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
-from volt_sdk._cli import main
-from volt_sdk._cli_webhooks import make_receiver
+from volt_sdk._cli._webhook_listen import make_receiver
 from volt_sdk.webhooks import SIGNATURE_HEADER, MessageReceivedEvent, WebhookEvent, sign_body
+
+from .helpers import RunVolt
 
 STOP = json.dumps(
     {
@@ -95,20 +96,18 @@ def test_the_receiver_refuses_forged_unsigned_and_malformed_requests(
     assert len(seen.refusals) == 4
 
 
-def test_listen_without_a_readable_key_file_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    assert main(["webhook", "listen", "--key-file", str(tmp_path / "missing.pub")]) == 2
-    assert "--key-file: cannot read" in capsys.readouterr().err
+def test_listen_without_a_readable_key_file_is_a_usage_error(volt: RunVolt, tmp_path: Path) -> None:
+    run = volt("webhook", "listen", "--key-file", str(tmp_path / "missing.pub"))
+    assert run.code == 2
+    assert "--key-file: cannot read" in run.err
 
 
-def test_listen_with_a_file_that_is_not_a_key_exits_2(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_listen_with_a_file_that_is_not_a_key_exits_2(volt: RunVolt, tmp_path: Path) -> None:
     path = tmp_path / "key.pub"
     path.write_text("not a key")
-    assert main(["webhook", "listen", "--key-file", str(path)]) == 2
-    assert "--key-file: not a public key" in capsys.readouterr().err
+    run = volt("webhook", "listen", "--key-file", str(path))
+    assert run.code == 2
+    assert "--key-file: not a public key" in run.err
 
 
 def test_listen_prints_each_event_and_exits_130_on_ctrl_c(

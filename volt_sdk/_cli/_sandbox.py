@@ -1,0 +1,135 @@
+"""``volt sandbox``: run the local Volt-compatible sandbox, with faults injected on request."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from ._arguments import non_negative, port_number, probability
+from ._errors import CommandError, UsageError
+from ._output import Output
+from ._parser import add_leaf
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+__all__ = ["SANDBOX_EXTRA_MISSING", "register"]
+
+# The top-level packages of the sandbox extra: a missing one means the extra is not installed.
+_SANDBOX_EXTRA = frozenset({"ariadne", "graphql", "uvicorn", "httptools", "uvloop", "starlette"})
+SANDBOX_EXTRA_MISSING = 'the sandbox needs the sandbox extra: pip install "volt-sdk[sandbox]"'
+
+# The sandbox's FaultConfig fields and the flags that set them.
+_FAULT_FLAGS = {
+    "seed": "--fault-seed",
+    "latency": "--fault-latency",
+    "latency_jitter": "--fault-jitter",
+    "rate_429": "--fault-429",
+    "retry_after": "--fault-retry-after",
+    "rate_5xx": "--fault-5xx",
+    "rate_drop": "--fault-drop",
+    "rate_malformed": "--fault-malformed",
+}
+
+
+def register(commands: Commands) -> None:
+    sandbox = add_leaf(commands, "sandbox", _sandbox, "run a local Volt-compatible sandbox")
+    sandbox.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    sandbox.add_argument(
+        "--port", type=port_number, default=8765, help="default: 8765; 0 picks a free port"
+    )
+    sandbox.add_argument("--db", metavar="PATH", help="keep the data in this file")
+    sandbox.add_argument("--token", dest="sandbox_token", metavar="TOKEN", help="API token")
+    sandbox.add_argument(
+        "--number",
+        dest="numbers",
+        action="extend",
+        nargs="+",
+        metavar="N",
+        help="the organization's numbers",
+    )
+    sandbox.add_argument(
+        "--pace", type=non_negative, metavar="SECONDS", help="time between status changes"
+    )
+    faults = sandbox.add_argument_group("fault injection")
+    faults.add_argument("--fault-seed", type=int, metavar="N", help="random seed")
+    faults.add_argument("--fault-latency", type=non_negative, metavar="S", help="added latency")
+    faults.add_argument("--fault-jitter", type=non_negative, metavar="S", help="latency jitter")
+    faults.add_argument("--fault-429", type=probability, metavar="P", help="rate of 429s")
+    faults.add_argument(
+        "--fault-retry-after", type=non_negative, metavar="S", help="Retry-After of a 429"
+    )
+    faults.add_argument("--fault-5xx", type=probability, metavar="P", help="rate of 5xx")
+    faults.add_argument(
+        "--fault-drop", type=probability, metavar="P", help="rate of dropped connections"
+    )
+    faults.add_argument(
+        "--fault-malformed", type=probability, metavar="P", help="rate of malformed bodies"
+    )
+
+
+def _missing_extra(exc: ImportError) -> bool:
+    return isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in _SANDBOX_EXTRA
+
+
+def _sandbox(args: argparse.Namespace, out: Output) -> int:
+    try:
+        from volt_sdk.sandbox import DEFAULT_NUMBERS, DEFAULT_TOKEN, FaultConfig, serve
+    except ImportError as exc:
+        if _missing_extra(exc):
+            raise CommandError(SANDBOX_EXTRA_MISSING, 2) from None
+        raise
+
+    from volt_sdk import normalize_phone
+
+    token: str = args.sandbox_token or DEFAULT_TOKEN
+    numbers = (
+        [normalize_phone(n, argument="--number") for n in args.numbers]
+        if args.numbers
+        else list(DEFAULT_NUMBERS)
+    )
+    values = {
+        field: getattr(args, flag[2:].replace("-", "_")) for field, flag in _FAULT_FLAGS.items()
+    }
+    given = {field: value for field, value in values.items() if value is not None}
+    try:
+        faults = FaultConfig(**given) if given else None
+    except (TypeError, ValueError) as exc:
+        head, sep, tail = str(exc).partition(": ")
+        flag = _FAULT_FLAGS.get(head) if sep else None
+        raise UsageError(f"{flag}: {tail}" if flag else f"fault options: {exc}") from None
+
+    def on_ready(url: str) -> None:
+        import shlex
+
+        out.line("Volt sandbox ready (Ctrl-C to stop)")
+        rows = [("GraphQL URL", url), ("token", token), ("numbers", ", ".join(numbers))]
+        if given:
+            rows.append(("faults", ", ".join(f"{k}={v}" for k, v in given.items())))
+        out.fields(rows, indent="  ")
+        out.line()
+        out.line(f"export VOLT_API_URL={shlex.quote(url)}")
+        out.line(f"export VOLT_API_TOKEN={shlex.quote(token)}")
+        sys.stdout.flush()
+
+    options: dict[str, Any] = {}
+    if args.pace is not None:
+        options["pace"] = args.pace
+    try:
+        serve(
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            token=token,
+            numbers=numbers,
+            faults=faults,
+            on_ready=on_ready,
+            **options,
+        )
+    except ImportError as exc:
+        # A sandbox that imports its server lazily finds the extra missing only now.
+        if _missing_extra(exc):
+            raise CommandError(SANDBOX_EXTRA_MISSING, 2) from None
+        raise
+    return 0

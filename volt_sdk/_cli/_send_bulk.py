@@ -1,0 +1,175 @@
+"""``volt send-bulk``: one message per row of a CSV file, or with ``--dry-run``, a check of each."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from ._arguments import count, rate
+from ._bulk_plan import BulkPlan, Refusal, plan
+from ._bulk_report import BULK_LISTED, BulkReport
+from ._bulk_run import send_rows
+from ._client_options import client_options, make_client
+from ._errors import CommandError
+from ._output import Output, one_line
+from ._parser import add_leaf
+
+if TYPE_CHECKING:
+    from ._parser import Commands
+
+__all__ = ["register"]
+
+
+def register(commands: Commands) -> None:
+    bulk = add_leaf(
+        commands,
+        "send-bulk",
+        _send_bulk,
+        "send one message per row of a CSV file",
+        parents=client_options(),
+        epilog="Exit codes: 0 every row sent; 1 a row failed or its outcome is unknown; "
+        "2 a problem found before sending (nothing was sent); 130 interrupted.",
+    )
+    bulk.add_argument(
+        "recipients",
+        metavar="RECIPIENTS.csv",
+        help="a header row, a 'to' column and the columns the template names",
+    )
+    bulk.add_argument(
+        "--from", dest="from_", required=True, metavar="N", help="one of your Volt numbers"
+    )
+    template = bulk.add_mutually_exclusive_group(required=True)
+    template.add_argument(
+        "--template",
+        metavar="TEXT",
+        help="the text; {column} becomes the row's value ({{ and }} for braces)",
+    )
+    template.add_argument(
+        "--template-file", metavar="PATH", help="read the template from a file ('-': stdin)"
+    )
+    bulk.add_argument(
+        "--media",
+        action="extend",
+        nargs="+",
+        metavar="URL",
+        help="public http(s) URL sent with every message (MMS)",
+    )
+    bulk.add_argument(
+        "--key-column",
+        metavar="COLUMN",
+        help="the column that names each row, unique and stable between runs "
+        "(default: its position, #0 for the first)",
+    )
+    bulk.add_argument(
+        "--journal",
+        metavar="PATH",
+        help="record every row's outcome here, so that a stopped run resumes without "
+        "sending twice (a new file, unless --resume)",
+    )
+    bulk.add_argument(
+        "--resume", action="store_true", help="continue the run recorded in --journal"
+    )
+    bulk.add_argument(
+        "--rate", type=rate, metavar="PER_SECOND", help="at most this many messages a second"
+    )
+    bulk.add_argument(
+        "--concurrency", type=count, metavar="N", help="messages in flight at once (default: 8)"
+    )
+    bulk.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check every row and count its segments; send nothing (no token needed)",
+    )
+
+
+def _send_bulk(args: argparse.Namespace, out: Output) -> int:
+    checked = plan(args)
+    if args.dry_run:
+        return _dry_run(checked, args, out)
+    with make_client(args) as volt:
+        report = BulkReport(out, total=checked.count(), journal=args.journal)
+        send_rows(volt, checked, args, report)
+    return report.finish()
+
+
+def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
+    """Check and count every row; send nothing. Exit 0 when every row is sendable, else 2."""
+    from volt_sdk import ValidationError, message_segments, normalize_phone
+
+    messages = segments = ucs2 = 0
+    refused: list[tuple[str, str, str]] = []
+    unlisted = 0
+    if not out.as_json:
+        out.line(f"{'KEY':<6} {'TO':<16} {'SEGMENTS':>8}  ENCODING")
+    for index, row in enumerate(checked.rows()):
+        messages += 1
+        draft = checked.draft(index, row)
+        info = None
+        if isinstance(draft, Refusal):
+            key, to, reason = draft
+        else:
+            key, to, reason = draft.key, draft.to, None
+            try:
+                to = normalize_phone(draft.to, region=args.region, argument="to")
+            except ValidationError as exc:
+                reason = str(exc)
+            info = message_segments(draft.body)
+        if reason is not None:
+            if len(refused) < BULK_LISTED:
+                refused.append((key, to or "-", reason))
+            else:
+                unlisted += 1
+        elif info is not None:
+            segments += info.segments
+            ucs2 += info.encoding == "UCS-2"
+        if out.as_json:
+            out.json_line(
+                {
+                    "index": index,
+                    "key": key,
+                    "to": to,
+                    "sendable": reason is None,
+                    "segments": None if info is None else info.segments,
+                    "encoding": None if info is None else info.encoding,
+                    "characters": None if info is None else info.characters,
+                    "reason": reason,
+                }
+            )
+        elif reason is not None:
+            out.line(f"{key:<6} {to or '-':<16} {'-':>8}  refused: {one_line(reason, 120)}")
+        elif info is not None:
+            out.line(f"{key:<6} {to:<16} {info.segments:>8}  {info.encoding}")
+    refused_count = len(refused) + unlisted
+    if out.as_json:
+        out.json_line(
+            {
+                "summary": {
+                    "messages": messages,
+                    "sendable": messages - refused_count,
+                    "refused": refused_count,
+                    "segments": segments,
+                    "ucs2": ucs2,
+                }
+            }
+        )
+    else:
+        out.line()
+        out.fields(
+            [
+                ("messages", str(messages)),
+                ("segments", str(segments)),
+                ("UCS-2", f"{ucs2} message(s)"),
+                ("refused", str(refused_count)),
+            ]
+        )
+        if refused:
+            out.line()
+            out.line("rows that would be refused:")
+            out.table(("KEY", "TO", "REASON"), [(k, t, one_line(r, 120)) for k, t, r in refused])
+            if unlisted:
+                out.line(f"... and {unlisted} more")
+    if refused_count:
+        raise CommandError(
+            f"{refused_count} of {messages} rows would be refused; nothing was sent", 2
+        )
+    return 0
