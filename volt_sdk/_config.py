@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import os
 from collections.abc import Generator
@@ -12,6 +11,7 @@ from typing import Final, TypeGuard
 import httpx
 
 from ._errors import ConfigurationError
+from ._network import is_loopback_host
 from ._version import __version__
 
 __all__ = [
@@ -89,16 +89,6 @@ class ClientConfig:
     user_agent: str
 
 
-def _is_loopback(host: str) -> bool:
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_url(base_url: str) -> str:
     try:
         url = httpx.URL(base_url)
@@ -111,7 +101,7 @@ def _check_url(base_url: str) -> str:
         raise ConfigurationError(
             f"base_url: {base_url!r} must be an absolute http(s) URL, such as {DEFAULT_BASE_URL!r}"
         )
-    if url.scheme == "http" and not _is_loopback(url.host):
+    if url.scheme == "http" and not is_loopback_host(url.host):
         # The token would cross the network in clear text.
         raise ConfigurationError(
             f"base_url: refusing to send the API token over plain http to {url.host!r}; "

@@ -120,6 +120,7 @@ def test_an_unknown_message_id_is_not_found(volt: Volt) -> None:
         volt.get_message("not-an-id")
 
 
+@pytest.mark.usefixtures("no_gc_pauses")
 def test_with_a_pace_a_message_goes_from_queued_to_sent_to_its_final_state() -> None:
     pace = 0.05
     with Sandbox(pace=pace) as sandbox, Volt(base_url=sandbox.url, token=sandbox.token) as volt:

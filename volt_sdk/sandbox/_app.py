@@ -3,7 +3,7 @@
 No framework runs per request. A request is: read the body, check the token,
 draw the faults, look the document up in a cache of parsed *and validated*
 documents, run ``graphql.execute`` (every resolver is synchronous, so nothing is
-awaited), ``json.dumps`` the result. See the package docstring for the HTTP
+awaited), ``json.dumps`` the result. See docs/sandbox.md for the HTTP
 statuses and error bodies.
 """
 

@@ -34,7 +34,7 @@ class FaultConfig:
 
         sandbox.set_faults(FaultConfig(seed=7, rate_429=0.2, retry_after=0.5))
 
-    When each fault strikes (a sandbox choice, see the package docstring): a 429
+    When each fault strikes (a sandbox choice, see docs/sandbox.md): a 429
     and a 5xx answer *instead* of running the operation; a dropped connection and
     a malformed body come *after* it ran, so a mutation did take effect although
     the client saw an error, the case where resending would send twice.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import ipaddress
 import logging
 import math
 import os
@@ -19,6 +18,8 @@ from typing import TYPE_CHECKING, Any, Final, cast
 
 import uvicorn
 from uvicorn.config import LOGGING_CONFIG
+
+from volt_sdk._network import is_loopback_host
 
 from ._app import CONNECTIONS, SandboxApp
 from ._faults import FaultConfig, FaultState
@@ -94,15 +95,6 @@ class _Server(uvicorn.Server):
         await super().startup(sockets=sockets)
         if self.started:
             self._on_started()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -210,7 +202,7 @@ class Sandbox:
             or not 0 <= webhook_backoff <= 3600
         ):
             raise ValueError(f"webhook_backoff: expected seconds 0..3600, got {webhook_backoff!r}")
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             logger.warning(
                 "the Volt sandbox listens on %s, not loopback: anyone who can reach it and "
                 "knows its token can use it",

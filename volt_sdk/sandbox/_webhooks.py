@@ -1,7 +1,7 @@
 """Webhooks of the sandbox: the registration test request, signed deliveries, retries.
 
-Volt's behaviour (REFERENCE 10) is known only in outline; what is not known is a
-sandbox choice, listed in the package docstring. In short: one RSA key pair per
+Volt's behaviour (docs/volt-api.md, Webhooks) is known only in outline; what is not known is a
+sandbox choice, listed in docs/sandbox.md. In short: one RSA key pair per
 process signs every request (``X-Respond-Flow-Signature``, the provisional scheme
 of :mod:`volt_sdk.webhooks`); a worker thread posts events when they are due,
 retrying a failed delivery with exponential backoff a bounded number of times;
@@ -139,7 +139,7 @@ class WebhookDelivery:
     error: str | None
     """Why the attempt failed: a connection error, a timeout, a non-2xx status."""
     simulated: bool
-    """Nothing was sent: the URL is on a reserved domain (see the package docs)."""
+    """Nothing was sent: the URL is on a reserved domain (see docs/sandbox.md)."""
     at: str
     """When the attempt finished (ISO 8601 UTC)."""
     body: bytes = field(repr=False)
