@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from .payloads import message_data
+from tests.payloads import message_data
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 # The examples of a test and of reconciliation get their own tests below; the
 # others run as scripts against a mocked Volt.

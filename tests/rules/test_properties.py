@@ -13,8 +13,6 @@ failing input as an ``@example``.
 
 from __future__ import annotations
 
-import functools
-import importlib
 import inspect
 import json
 import math
@@ -29,7 +27,6 @@ from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from volt_sdk import Message, Volt
-from volt_sdk._config import NOT_GIVEN, resolve_config
 from volt_sdk._errors import (
     APIError,
     APIStatusError,
@@ -42,7 +39,7 @@ from volt_sdk._errors import (
 )
 from volt_sdk._message import message_segments
 from volt_sdk._phone import normalize_phone
-from volt_sdk._transport import Wire
+from volt_sdk._wire._response import decode
 
 _BASE: Final = settings(
     database=None,
@@ -277,7 +274,7 @@ def test_message_segments_agrees_with_a_reference_model_on_any_body(body: str) -
     assert all(0 < part <= per_part for part in parts)
 
 
-# -- 3. Wire.decode -------------------------------------------------------------
+# -- 3. decode -------------------------------------------------------------
 
 JSON_SCALARS: Final = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text()
@@ -374,21 +371,6 @@ BODIES: Final = st.one_of(
 )
 
 
-@functools.cache
-def wire() -> Wire:
-    """A Wire for the default endpoint; retries (when the Wire has them) turned off."""
-    config = resolve_config(
-        token="t", base_url=None, timeout=NOT_GIVEN, default_region=None, strict_numbers=False
-    )
-    extra: dict[str, Any] = {}
-    parameters = inspect.signature(Wire).parameters
-    if "policy" in parameters:
-        extra["policy"] = importlib.import_module("volt_sdk._retry").RetryPolicy(max_retries=0)
-    if "bucket" in parameters:
-        extra["bucket"] = None
-    return Wire(config, None, **extra)
-
-
 def response(
     status: int, content: bytes, retry_after: str | None = None, content_type: str | None = None
 ) -> httpx.Response:
@@ -472,7 +454,7 @@ def test_decode_returns_data_or_raises_only_volt_errors_for_any_response(
 ) -> None:
     expected = expected_outcome(status, parsed(content))
     answer = response(status, content, retry_after, content_type)
-    exc = outcome(lambda: wire().decode(answer, OPERATION))
+    exc = outcome(lambda: decode(answer, OPERATION))
     if isinstance(exc, VoltError):
         assert isinstance(expected, type), f"raised {exc!r}, expected data {expected!r}"
         assert isinstance(exc, expected), f"raised {type(exc).__name__}, not {expected.__name__}"
@@ -516,7 +498,7 @@ def test_graphql_error_keeps_every_message_in_order(
     errors = [{**extra, "message": message} for message, extra in entries]
     content = json.dumps({"errors": errors, "data": data}).encode()
     with pytest.raises(GraphQLError) as caught:
-        wire().decode(response(status, content), OPERATION)
+        decode(response(status, content), OPERATION)
     # An empty message is reported as such rather than as a blank.
     expected = [message or "(no message)" for message, _ in entries]
     assert caught.value.messages == expected

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.clock import FakeClock
+from tests.payloads import FROM, TO, message_data
 from volt_sdk import (
     DEFAULT_DEADLINE,
     DEFAULT_MAX_RETRIES,
@@ -29,20 +30,18 @@ from volt_sdk import (
     Volt,
     VoltConnectionError,
     VoltTimeoutError,
-    _retry,
-    _transport,
+    _concurrency,
 )
-
-from .payloads import FROM, TO, message_data, record_sleeps
+from volt_sdk._wire import _retry
 
 SEND = {"data": {"createMessage": message_data()}}
 GET = {"data": {"message": message_data()}}
 
 
 @pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def sleeps(fake_clock: FakeClock) -> list[float]:
     """The waits the client asks for, recorded instead of slept."""
-    return record_sleeps(monkeypatch, _transport)
+    return fake_clock.sleeps
 
 
 def fail_once(httpx_mock: HTTPXMock, failure: object) -> None:
@@ -148,12 +147,12 @@ def test_no_wait_runs_past_the_deadline(httpx_mock: HTTPXMock, sleeps: list[floa
 
 
 def test_no_attempt_starts_after_the_deadline(
-    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch, fake_clock: FakeClock
 ) -> None:
     def slow_sleep(seconds: float) -> None:
-        time.sleep(0.3)
+        fake_clock.advance(0.3)  # the wait overran what was asked for
 
-    monkeypatch.setattr(_transport, "_sleep", slow_sleep)
+    monkeypatch.setattr(_concurrency, "sleep", slow_sleep)
     monkeypatch.setattr(_retry.RetryPolicy, "delay", lambda self, error, n: 0.01)
     httpx_mock.add_response(status_code=503, is_reusable=True)
     with Volt(deadline=0.25, max_retries=5) as volt, pytest.raises(VoltTimeoutError) as info:
@@ -237,8 +236,9 @@ def test_a_send_is_retried_only_when_it_surely_never_reached_volt(
     ids=["502", "503", "500", "garbled", "read-timeout", "write-timeout", "dropped", "reset"],
 )
 def test_a_send_that_may_have_reached_volt_is_never_retried_and_its_outcome_is_unknown(
-    httpx_mock: HTTPXMock, sleeps: list[float], failure: object, cause: type[Exception]
+    httpx_mock: HTTPXMock, fake_clock: FakeClock, failure: object, cause: type[Exception]
 ) -> None:
+    sleeps = fake_clock.sleeps
     fail_once(httpx_mock, failure)
     with Volt() as volt, pytest.raises(MessageOutcomeUnknownError) as info:
         volt.send_message(to=TO, from_=FROM, body="hi", media=["https://e.com/a.png"])
@@ -255,7 +255,7 @@ def test_a_send_that_may_have_reached_volt_is_never_retried_and_its_outcome_is_u
     )
     sent = json.loads(httpx_mock.get_requests()[0].content)["variables"]
     assert unknown.passthrough == sent["passthrough"]
-    assert abs(unknown.started_at - time.time()) < 60
+    assert unknown.started_at == fake_clock.wall_clock()  # when the attempt began
     assert "do not resend blindly" in str(unknown)
 
 
@@ -380,8 +380,10 @@ async def test_the_async_client_reconciles_the_same_way(httpx_mock: HTTPXMock) -
 
 
 def test_the_rate_limit_spaces_sends_and_is_shared_by_threads(
-    httpx_mock: HTTPXMock, sleeps: list[float]
+    httpx_mock: HTTPXMock, fake_clock: FakeClock
 ) -> None:
+    fake_clock.advance_on_sleep = False  # the threads reserve their turns at one instant
+    sleeps = fake_clock.sleeps
     httpx_mock.add_response(json=SEND, is_reusable=True)
     # One message a second, so that scheduling noise (milliseconds) cannot refill a token.
     with Volt(max_rate=1) as volt:

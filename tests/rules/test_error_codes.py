@@ -13,7 +13,7 @@ from volt_sdk._error_codes import (
     lookup_error_code,
 )
 
-# REFERENCE section 8.2, code by code.
+# Volt's error-code page (docs/volt-api.md, Errors), code by code.
 PUBLISHED = {
     101: ErrorCategory.ACCOUNT,
     102: ErrorCategory.ACCOUNT,

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.payloads import FROM, TO, message_data, webhook_data
 from volt_sdk import (
     AsyncVolt,
     ErrorCategory,
@@ -16,8 +17,6 @@ from volt_sdk import (
     WebhookEventType,
     parse_timestamp,
 )
-
-from .payloads import FROM, TO, message_data, webhook_data
 
 
 def test_a_message_parses_its_timestamps_and_keeps_the_raw_strings() -> None:

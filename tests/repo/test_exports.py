@@ -96,7 +96,7 @@ def test_importing_volt_sdk_imports_no_extra_beyond_its_core_dependencies() -> N
     code = (
         "import sys, httpx, pydantic, phonenumbers; before = set(sys.modules); "
         "import volt_sdk; new = set(sys.modules) - before; "
-        "print(sorted({m.split('.')[0] for m in new} - {'volt_sdk', 'volt_graphql'}))"
+        "print(sorted({m.split('.')[0] for m in new} - {'volt_sdk', 'volt_sdk_graphql'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     extras = {"uvicorn", "ariadne", "click", "typer", "cryptography", "rich", "graphql"}
@@ -106,7 +106,7 @@ def test_importing_volt_sdk_imports_no_extra_beyond_its_core_dependencies() -> N
 def test_importing_volt_sdk_alone_defers_the_client_and_its_dependencies() -> None:
     code = (
         "import sys, volt_sdk; "
-        "print(sorted(m for m in ('httpx', 'pydantic', 'phonenumbers', 'volt_graphql') "
+        "print(sorted(m for m in ('httpx', 'pydantic', 'phonenumbers', 'volt_sdk_graphql') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

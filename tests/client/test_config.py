@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.payloads import FROM, TO, TOKEN, URL, message_data
 from volt_sdk import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
@@ -19,8 +20,6 @@ from volt_sdk import (
     Volt,
     VoltError,
 )
-
-from .payloads import FROM, TO, TOKEN, URL, message_data
 
 
 def test_a_missing_token_is_a_configuration_error_naming_the_argument_and_variable(

@@ -24,9 +24,7 @@ from graphql import (
 from pytest_httpx import HTTPXMock
 
 import volt_sdk
-from volt_sdk import AsyncVolt, Volt
-
-from .payloads import (
+from tests.payloads import (
     FROM,
     TO,
     TOKEN,
@@ -38,8 +36,11 @@ from .payloads import (
     webhook_data,
     without_client_reference,
 )
+from volt_sdk import AsyncVolt, Volt
 
-SCHEMA = build_schema((Path(__file__).parent.parent / "queries" / "schema.graphql").read_text())
+SCHEMA = build_schema(
+    (Path(__file__).resolve().parents[2] / "queries" / "schema.graphql").read_text()
+)
 
 
 @dataclass

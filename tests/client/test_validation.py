@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.payloads import FROM, TO
 from volt_sdk import (
     AsyncVolt,
     InvalidMessageError,
@@ -15,8 +16,6 @@ from volt_sdk import (
     ValidationError,
     Volt,
 )
-
-from .payloads import FROM, TO
 
 CASES: list[tuple[str, Callable[[Any], Any], type[ValidationError], str, str]] = [
     (

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.payloads import FROM, TO, URL, message_data
 from volt_sdk import (
     APIError,
     APIStatusError,
@@ -23,8 +24,6 @@ from volt_sdk import (
     VoltError,
     VoltTimeoutError,
 )
-
-from .payloads import FROM, TO, URL, message_data
 
 
 def send(volt: Volt) -> object:
