@@ -1,7 +1,7 @@
 """Volt's numeric message error codes, and what each one means.
 
-The table comes from Volt's "Volt Connect API Error Codes" page (REFERENCE
-section 8.2); descriptions are paraphrased from it. That page is written for
+The table comes from Volt's "Volt Connect API Error Codes" page (see
+docs/volt-api.md, Errors); descriptions are paraphrased from it. That page is written for
 the Volt Connect API: reading the GraphQL ``Message.errorCode`` field with the
 same table is an inference, although the codes and the field line up. The
 field's own type is unconfirmed (Int or String), so :func:`lookup_error_code`

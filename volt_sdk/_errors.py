@@ -264,7 +264,7 @@ class GraphQLErrorDetail:
 
     @property
     def code(self) -> str | None:
-        """``extensions.code`` when present (Volt may not send one, REFERENCE 8.1)."""
+        """``extensions.code`` when present (Volt may not send one: docs/volt-api.md, Errors)."""
         code = self.extensions.get("code")
         return code if isinstance(code, str) else None
 

@@ -1,7 +1,7 @@
 """Message body rules: SMS segment counting and the checks run before every send.
 
 Volt documents no length limit, no segment limit and no media count limit
-(REFERENCE section 12), so none is enforced here. :func:`message_segments` only
+(docs/volt-api.md, Messaging rules), so none is enforced here. :func:`message_segments` only
 *reports* how a body will be split into SMS segments, following GSM 03.38 /
 3GPP TS 23.038:
 

@@ -1,4 +1,4 @@
-"""Phone number normalization to E.164, the only form Volt accepts (REFERENCE section 12).
+"""Phone number normalization to E.164, the only form Volt accepts.
 
 :func:`normalize_phone` turns what a user typed into ``+15555550123`` or raises
 :class:`~volt_sdk._errors.InvalidPhoneNumberError`. The error's ``reason`` is one of:

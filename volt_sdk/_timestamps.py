@@ -1,7 +1,7 @@
 """Best-effort parsing of Volt timestamps.
 
 The scalar type of ``sentAt``, ``createdAt`` and the other timestamps is unknown
-(REFERENCE section 7): the schema types them as ``String`` [GUESS]. Models keep
+(docs/volt-api.md, Timestamps): the schema types them as ``String`` [GUESS]. Models keep
 the raw string; these helpers add a parsed value that never raises.
 """
 

@@ -62,7 +62,7 @@ class MessagePayload(BaseModel):
     """As ``Message.status``: ``sent``, ``delivered``, ``failed``, ``received``, ..."""
     status_description: str | None = None
     error_code: int | str | None = None
-    """Volt's error code of a failed message (REFERENCE 8.2); int or str as sent."""
+    """Volt's error code of a failed message (docs/volt-api.md, Errors); int or str as sent."""
     media: list[str] = Field(default_factory=list)
     passthrough: str | None = None
     """The value given to ``createMessage(passthrough:)``, echoed back [GUESS]."""

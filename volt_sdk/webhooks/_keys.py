@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 DEFAULT_KEY_URL: Final = "https://callbacks.respondflow.com/id_rsa.pub"
-"""Where Volt publishes the RSA public key its webhook signatures verify with (REFERENCE 10)."""
+"""Where Volt publishes the RSA key its webhook signatures verify with (docs/volt-api.md)."""
 
 MIN_KEY_BITS: Final = 2048
 """Shorter RSA keys are refused: they can be factored, so their signatures prove nothing."""

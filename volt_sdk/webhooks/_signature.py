@@ -2,7 +2,7 @@
 
 Volt documents only that every webhook carries ``X-Respond-Flow-Signature`` and
 that it verifies with the RSA key at ``https://callbacks.respondflow.com/id_rsa.pub``
-(REFERENCE 10). Hash, padding, encoding and the signed bytes are not documented.
+(docs/volt-api.md, Webhooks). Hash, padding, encoding and the signed bytes are not documented.
 The default here is the most likely reading: RSASSA-PKCS1-v1_5 with SHA-256 over
 the raw request body, base64 in the header. Hash and padding are parameters so
 that a receiver can follow Volt without waiting for a release, should the real
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 SIGNATURE_HEADER: Final = "X-Respond-Flow-Signature"
-"""The header Volt signs webhooks in (REFERENCE 10)."""
+"""The header Volt signs webhooks in (docs/volt-api.md, Webhooks)."""
 
 DEFAULT_MAX_BODY: Final = 1 << 20
 """Bodies over 1 MiB are refused before any verification."""
