@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import re
-from types import ModuleType
 from typing import Any
-
-import pytest
 
 TOKEN = "test-token-0123456789abcdef"
 URL = "https://api.respondflow.com/graphql"
@@ -113,15 +110,3 @@ def webhook_data(**overrides: Any) -> dict[str, Any]:
     }
     data.update(overrides)
     return data
-
-
-def record_sleeps(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> list[float]:
-    """Record the waits ``module`` asks for (``_sleep``, ``_async_sleep``) instead of sleeping."""
-    recorded: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(module, "_sleep", recorded.append)
-    monkeypatch.setattr(module, "_async_sleep", async_sleep)
-    return recorded
