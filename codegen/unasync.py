@@ -55,6 +55,9 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"Asynchronous client", "Blocking client"),
     (r"async_sleep", "sleep"),
     (r"async_semaphore", "semaphore"),
+    (r"async_deadline", "deadline"),
+    (r"aiter_raw", "iter_raw"),
+    (r"new_async_http_client", "new_http_client"),
     (r"send_many_async", "send_many_sync"),
     (r"asyncio", "threading"),  # the concurrency gate's annotation
     (r"__aenter__", "__enter__"),

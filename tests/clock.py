@@ -7,6 +7,8 @@ the ``fake_clock`` fixture (``tests/conftest.py``) swaps them for a
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from volt_sdk import _concurrency
@@ -39,9 +41,16 @@ class FakeClock:
     async def async_sleep(self, seconds: float) -> None:
         self.sleep(seconds)
 
+    def wait_event(self, event: threading.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        self.sleep(seconds)
+        return event.is_set()
+
     def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
         monkeypatch.setattr(_concurrency, "monotonic", self.monotonic)
         monkeypatch.setattr(_concurrency, "wall_clock", self.wall_clock)
         monkeypatch.setattr(_concurrency, "sleep", self.sleep)
         monkeypatch.setattr(_concurrency, "async_sleep", self.async_sleep)
+        monkeypatch.setattr(_concurrency, "wait_event", self.wait_event)
         return self

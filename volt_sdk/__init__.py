@@ -24,7 +24,13 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._bulk import BulkResult, BulkStatus, OutgoingMessage
     from ._client import AsyncVolt, Volt
-    from ._config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, NOT_GIVEN, NotGiven
+    from ._config import (
+        DEFAULT_BASE_URL,
+        DEFAULT_MAX_RESPONSE_BYTES,
+        DEFAULT_TIMEOUT,
+        NOT_GIVEN,
+        NotGiven,
+    )
     from ._error_codes import ERROR_CODES, ErrorCategory, MessageErrorCode, lookup_error_code
     from ._errors import (
         APIError,
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
         MessageOutcomeUnknownError,
         NotFoundError,
         RateLimitError,
+        ResponseTooLargeError,
         TransportError,
         ValidationError,
         VoltConnectionError,
@@ -77,6 +84,7 @@ _LAZY: dict[str, str] = {
     "ConversationPage": "._models",
     "DEFAULT_BASE_URL": "._config",
     "DEFAULT_DEADLINE": "._wire",
+    "DEFAULT_MAX_RESPONSE_BYTES": "._config",
     "DEFAULT_MAX_RETRIES": "._wire",
     "DEFAULT_TIMEOUT": "._config",
     "ERROR_CODES": "._error_codes",
@@ -95,6 +103,7 @@ _LAZY: dict[str, str] = {
     "OutgoingMessage": "._bulk",
     "PageInfo": "._models",
     "RateLimitError": "._errors",
+    "ResponseTooLargeError": "._errors",
     "SegmentInfo": "._message",
     "TransportError": "._errors",
     "ValidationError": "._errors",
@@ -128,6 +137,7 @@ def __dir__() -> list[str]:
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ERROR_CODES",
@@ -158,6 +168,7 @@ __all__ = [
     "OutgoingMessage",
     "PageInfo",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SegmentInfo",
     "TransportError",
     "ValidationError",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Final, TypeGuard
@@ -16,12 +17,14 @@ from ._version import __version__
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
     "BearerAuth",
     "ClientConfig",
     "NotGiven",
     "check_delivery_options",
+    "check_max_response_bytes",
     "check_timeout",
     "is_finite_number",
     "resolve_config",
@@ -32,6 +35,10 @@ DEFAULT_BASE_URL: Final = "https://api.respondflow.com/graphql"
 #: no timeout hangs forever on a stuck connection (twilio-python issue 460).
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 USER_AGENT: Final = f"volt-sdk-python/{__version__}"
+#: The largest answer a client reads, in bytes, after decompression: a GraphQL
+#: answer of Volt's is a few kilobytes; a server that sends more (or a gzip bomb)
+#: gets a ResponseTooLargeError, and the client's memory stays bounded.
+DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
 
 TOKEN_ENV: Final = "VOLT_API_TOKEN"
 URL_ENV: Final = "VOLT_API_URL"
@@ -64,10 +71,19 @@ class BearerAuth(httpx.Auth):
     too. Its repr never shows the token.
     """
 
-    __slots__ = ("_header",)
+    __slots__ = ("_header", "_token")
 
     def __init__(self, token: str) -> None:
+        self._token = token
         self._header = f"Bearer {token}"
+
+    def redact(self, text: str) -> str:
+        """``text`` with the token blanked out, wherever a library quoted it."""
+        return text.replace(self._token, "***") if self._token else text
+
+    def safe_cause(self, exc: BaseException) -> BaseException | None:
+        """``exc`` to chain to an error, or None when its text quotes the token."""
+        return None if self._token and self._token in str(exc) else exc
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
@@ -89,17 +105,38 @@ class ClientConfig:
     user_agent: str
 
 
+_USERINFO: Final = re.compile(r"(//)[^/?#]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """``text`` with any ``user:password@`` of a URL in it replaced by ``***@``."""
+    return _USERINFO.sub(r"\1***@", text)
+
+
 def _check_url(base_url: str) -> str:
+    if not isinstance(base_url, str):
+        raise ConfigurationError(
+            f"base_url: expected a str URL such as {DEFAULT_BASE_URL!r}, "
+            f"got {type(base_url).__name__}"
+        )
+    shown = redact_userinfo(base_url)[:200]
     try:
         url = httpx.URL(base_url)
     except (httpx.InvalidURL, TypeError) as exc:
         raise ConfigurationError(
-            f"base_url: {base_url!r} is not a valid URL ({exc}); "
+            f"base_url: {shown!r} is not a valid URL ({redact_userinfo(str(exc))}); "
             f"expected something like {DEFAULT_BASE_URL!r}"
         ) from None
     if url.scheme not in ("https", "http") or not url.host:
         raise ConfigurationError(
-            f"base_url: {base_url!r} must be an absolute http(s) URL, such as {DEFAULT_BASE_URL!r}"
+            f"base_url: {shown!r} must be an absolute http(s) URL, such as {DEFAULT_BASE_URL!r}"
+        )
+    if url.userinfo:
+        # A password in the URL would show in every error and log line that names
+        # the endpoint; Volt authenticates with the token alone.
+        raise ConfigurationError(
+            f"base_url: {shown!r} carries a user name or password; Volt takes none "
+            "(the API token goes in token= or VOLT_API_TOKEN)"
         )
     if url.scheme == "http" and not is_loopback_host(url.host):
         # The token would cross the network in clear text.
@@ -166,6 +203,15 @@ def check_delivery_options(
         )
 
 
+def check_max_response_bytes(value: object) -> int:
+    """``max_response_bytes``, or a ConfigurationError naming it."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ConfigurationError(
+            f"max_response_bytes: expected a whole number of bytes >= 1, got {value!r}"
+        )
+    return value
+
+
 def resolve_config(
     *,
     token: str | None,
@@ -183,9 +229,13 @@ def resolve_config(
             "(Volt: Settings > Developers, or ask api@textvolt.com)"
         )
     token = token.strip()
-    if any(c in token for c in "\r\n\t ") or not token.isascii():
-        # Keep the token itself out of the message.
-        raise ConfigurationError("token: contains whitespace or non-ASCII characters")
+    if not all("!" <= c <= "~" for c in token):
+        # It goes in an HTTP header: only visible ASCII can. The message never
+        # shows the token, not even a part of it.
+        raise ConfigurationError(
+            "token: contains whitespace, a control character or a non-ASCII character; "
+            "an API token is printable ASCII only (the token is not shown here)"
+        )
     if base_url is None:
         base_url = os.environ.get(URL_ENV) or DEFAULT_BASE_URL
     resolved_timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else check_timeout(timeout)

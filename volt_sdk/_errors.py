@@ -15,18 +15,21 @@ The tree::
         │   ├── AuthenticationError   401 / 403: bad, expired or under-scoped token
         │   └── RateLimitError        429, with ``retry_after`` when Volt said
         ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
+        │   └── ResponseTooLargeError the answer is larger than ``max_response_bytes``
         ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
         └── NotFoundError             a ``get_*`` whose result is null
     MessageOutcomeUnknownError        a send that may or may not have reached Volt
 
 Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
 are translated at the boundary and never escape raw. No error's text or repr ever
-contains the API token.
+contains the API token, and no error's text is longer than about
+``MAX_MESSAGE_CHARS`` characters, whatever the server sent: the full data stays
+on the error's attributes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +49,7 @@ __all__ = [
     "MessageOutcomeUnknownError",
     "NotFoundError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "TransportError",
     "ValidationError",
     "VoltConnectionError",
@@ -55,6 +59,31 @@ __all__ = [
 
 # How much of an unexpected body an error message quotes.
 BODY_EXCERPT_CHARS = 200
+# The longest text of an error: a server's 5 MB error message is kept whole on
+# the error's attributes, not in every log line and traceback that shows it.
+MAX_MESSAGE_CHARS = 1000
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text``, cut to ``limit`` characters with a note of how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def bounded_join(parts: Iterable[str], separator: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``separator.join(parts)``, cut like :func:`bounded`, without joining what is cut."""
+    taken: list[str] = []
+    length = 0
+    more = 0
+    for part in parts:
+        if length > limit:
+            more += 1
+            continue
+        taken.append(part)
+        length += len(part) + len(separator)
+    text = bounded(separator.join(taken), limit)
+    return f"{text} (and {more} more)" if more else text
 
 
 def body_excerpt(text: str, limit: int = BODY_EXCERPT_CHARS) -> str:
@@ -82,6 +111,7 @@ class VoltError(Exception):
     message: str
 
     def __init__(self, message: str) -> None:
+        message = bounded(message)
         super().__init__(message)
         self.message = message
 
@@ -253,6 +283,24 @@ class MalformedResponseError(APIError):
         self.body = body
 
 
+class ResponseTooLargeError(MalformedResponseError):
+    """The answer is larger than the client's ``max_response_bytes`` (after
+    decompression); it was not read further. ``limit`` is that cap, in bytes."""
+
+    limit: int
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+    ) -> None:
+        super().__init__(message, operation=operation, response=response)
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class GraphQLErrorDetail:
     """One entry of a GraphQL response's ``errors`` list, as Volt sent it."""
@@ -287,7 +335,7 @@ class GraphQLError(APIError):
         response: httpx.Response | None = None,
         data: Mapping[str, Any] | None = None,
     ) -> None:
-        messages = "; ".join(e.message for e in errors) or "unknown error"
+        messages = bounded_join((e.message for e in errors), "; ") or "unknown error"
         prefix = f"{operation}: " if operation else ""
         super().__init__(f"{prefix}{messages}", operation=operation, response=response)
         self.errors = tuple(errors)
@@ -311,7 +359,7 @@ class NotFoundError(APIError):
         *,
         operation: str | None = None,
     ) -> None:
-        keys = ", ".join(f"{k}={v!r}" for k, v in lookup.items())
+        keys = ", ".join(f"{k}={quote_value(v, 80)}" for k, v in lookup.items())
         super().__init__(f"{resource} not found ({keys})", operation=operation)
         self.resource = resource
         self.lookup = dict(lookup)

@@ -1,9 +1,9 @@
 """Message body rules: SMS segment counting and the checks run before every send.
 
 Volt documents no length limit, no segment limit and no media count limit
-(docs/volt-api.md, Messaging rules), so none is enforced here. :func:`message_segments` only
-*reports* how a body will be split into SMS segments, following GSM 03.38 /
-3GPP TS 23.038:
+(docs/volt-api.md, Messaging rules), so none is enforced here.
+:func:`message_segments` only *reports* how a body will be split into SMS
+segments, following GSM 03.38 / 3GPP TS 23.038:
 
 * A body made only of GSM 03.38 default-alphabet characters is sent as GSM-7.
   Characters of the extension table (``^{}\\[~]|€`` and form feed) are sent as
@@ -16,7 +16,8 @@ Volt documents no length limit, no segment limit and no media count limit
 
 :func:`validate_message` raises :class:`~volt_sdk._errors.InvalidMessageError`
 with one of these ``reason`` codes: ``not_a_string`` (body or a media item is
-not a ``str``), ``empty_body`` (no text and no media), ``not_a_list`` (media is
+not a ``str``), ``not_utf8`` (the body holds a lone surrogate, which no request
+can carry), ``empty_body`` (no text and no media), ``not_a_list`` (media is
 not a list or tuple), ``not_a_url`` (a media item is not an absolute URL with a
 host, or contains whitespace or unprintable characters) and ``bad_scheme`` (a media
 URL whose scheme is not ``http`` or ``https``).
@@ -31,7 +32,7 @@ from typing import Final, Literal
 
 from ._errors import InvalidMessageError, ValidationError, describe_value, quote_value
 
-__all__ = ["SegmentInfo", "check_http_url", "message_segments", "validate_message"]
+__all__ = ["SegmentInfo", "check_http_url", "check_utf8", "message_segments", "validate_message"]
 
 # The GSM 03.38 default alphabet in code order, without 0x1B (ESC), which
 # introduces an extension character and is not a character a body can contain.
@@ -168,6 +169,7 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
             reason="not_a_string",
         )
 
+    check_utf8(body, "body")
     urls: list[str] | None = None
     if media is not None:
         # A str is a Sequence[str] too; taking one URL as a list of characters
@@ -196,6 +198,30 @@ def validate_message(*, body: str, media: Sequence[str] | None) -> tuple[str, li
             reason="empty_body",
         )
     return body, urls
+
+
+def check_utf8(
+    text: str, argument: str, error_type: type[ValidationError] = InvalidMessageError
+) -> None:
+    """Raise ``error_type`` naming ``argument`` unless ``text`` can be encoded as UTF-8.
+
+    A ``str`` can hold lone surrogates (``"caf\\udce9"``, what Python makes of a
+    non-UTF-8 byte in a command line or a file read with ``surrogateescape``);
+    no JSON request can carry them.
+    """
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise error_type(
+            f"{argument}: holds {text[exc.start]!r} at position {exc.start}, which cannot be "
+            "encoded as UTF-8 (a lone surrogate: text decoded from bytes that were not "
+            "UTF-8); decode the input as UTF-8, or with the right encoding",
+            argument=argument,
+            value=text,
+            reason="not_utf8",
+        ) from None
 
 
 def check_http_url(

@@ -13,8 +13,20 @@ from volt_sdk import (
     AsyncVolt,
     InvalidMessageError,
     InvalidPhoneNumberError,
+    MessageOutcomeUnknownError,
     ValidationError,
     Volt,
+    VoltConnectionError,
+)
+
+UNKNOWN = MessageOutcomeUnknownError(
+    to=TO,
+    from_=FROM,
+    body="x",
+    media=(),
+    passthrough=None,
+    started_at=0.0,
+    cause=VoltConnectionError("dropped"),
 )
 
 CASES: list[tuple[str, Callable[[Any], Any], type[ValidationError], str, str]] = [
@@ -182,6 +194,92 @@ CASES: list[tuple[str, Callable[[Any], Any], type[ValidationError], str, str]] =
         "too_short",
     ),
     ("empty wave id", lambda v: v.get_wave(" "), ValidationError, "id", "empty"),
+    (
+        "id as int",
+        lambda v: v.get_message(123),
+        ValidationError,
+        "id",
+        "not_a_string",
+    ),
+    (
+        "body with a lone surrogate",
+        lambda v: v.send_message(to=TO, from_=FROM, body="caf\udce9"),
+        InvalidMessageError,
+        "body",
+        "not_utf8",
+    ),
+    (
+        "name with a lone surrogate",
+        lambda v: v.upsert_contact(
+            phone_number=TO, account_phone=FROM, name="caf\udce9", blocked=False
+        ),
+        ValidationError,
+        "name",
+        "not_utf8",
+    ),
+    (
+        "passthrough with a lone surrogate",
+        lambda v: v.send_message(to=TO, from_=FROM, body="x", passthrough="\udcff"),
+        ValidationError,
+        "passthrough",
+        "not_utf8",
+    ),
+    (
+        "unknown event type",
+        lambda v: v.register_webhook(url="https://e.com/x", event_types=["NOPE"]),
+        ValidationError,
+        "event_types[0]",
+        "unknown_event_type",
+    ),
+    (
+        "event types not iterable",
+        lambda v: v.register_webhook(url="https://e.com/x", event_types=5),
+        ValidationError,
+        "event_types",
+        "not_a_list",
+    ),
+    (
+        "phone numbers None",
+        lambda v: v.add_contacts_to_list(primary_phone=FROM, list_name="VIP", phone_numbers=None),
+        ValidationError,
+        "phone_numbers",
+        "not_a_list",
+    ),
+    (
+        "reconcile None",
+        lambda v: v.reconcile_message(None),
+        ValidationError,
+        "unknown",
+        "wrong_type",
+    ),
+    (
+        "reconcile no pages",
+        lambda v: v.reconcile_message(UNKNOWN, max_pages=0),
+        ValidationError,
+        "max_pages",
+        "out_of_range",
+    ),
+    (
+        "reconcile negative skew",
+        lambda v: v.reconcile_message(UNKNOWN, clock_skew=-1),
+        ValidationError,
+        "clock_skew",
+        "out_of_range",
+    ),
+    (
+        "reconcile ids as str",
+        lambda v: v.reconcile_message(UNKNOWN, exclude_ids="m1"),
+        ValidationError,
+        "exclude_ids",
+        "not_a_list",
+    ),
+    (
+        "send many None",
+        lambda v: v.send_many(None),
+        ValidationError,
+        "messages",
+        "not_a_list",
+    ),
 ]
 
 

@@ -10,6 +10,7 @@ import volt_sdk
 EXPECTED = {
     "DEFAULT_BASE_URL",
     "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_RESPONSE_BYTES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "ERROR_CODES",
@@ -40,6 +41,7 @@ EXPECTED = {
     "OutgoingMessage",
     "PageInfo",
     "RateLimitError",
+    "ResponseTooLargeError",
     "SegmentInfo",
     "TransportError",
     "ValidationError",

@@ -454,7 +454,7 @@ def test_decode_returns_data_or_raises_only_volt_errors_for_any_response(
 ) -> None:
     expected = expected_outcome(status, parsed(content))
     answer = response(status, content, retry_after, content_type)
-    exc = outcome(lambda: decode(answer, OPERATION))
+    exc = outcome(lambda: decode(answer, answer.content, OPERATION))
     if isinstance(exc, VoltError):
         assert isinstance(expected, type), f"raised {exc!r}, expected data {expected!r}"
         assert isinstance(exc, expected), f"raised {type(exc).__name__}, not {expected.__name__}"
@@ -498,7 +498,7 @@ def test_graphql_error_keeps_every_message_in_order(
     errors = [{**extra, "message": message} for message, extra in entries]
     content = json.dumps({"errors": errors, "data": data}).encode()
     with pytest.raises(GraphQLError) as caught:
-        decode(response(status, content), OPERATION)
+        decode(response(status, content), content, OPERATION)
     # An empty message is reported as such rather than as a blank.
     expected = [message or "(no message)" for message, _ in entries]
     assert caught.value.messages == expected

@@ -3,15 +3,22 @@
 Each pulls the input while the run wants it, starts the jobs the run hands out,
 yields its results and feeds back what each job came back with. They differ
 where the two worlds do: tasks and an event versus threads and futures.
+
+Stopping (Ctrl-C in the blocking driver, a cancelled task, an iterator closed
+early) is the same in both: nothing new is sent, a job that has not sent yet
+stops, requests in flight get ``STOP_GRACE`` seconds to finish and are then
+reported ``unknown``; on Ctrl-C the blocking driver yields those last results
+before it lets the KeyboardInterrupt through.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import threading
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Collection, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from volt_sdk import _concurrency
 from volt_sdk._bulk._jobs import Job, Outcome
@@ -19,13 +26,16 @@ from volt_sdk._bulk._ledger import open_ledger
 from volt_sdk._bulk._options import BulkOptions
 from volt_sdk._bulk._run import PhoneRules, Run
 from volt_sdk._bulk._types import BulkResult, OutgoingMessage
-from volt_sdk._errors import MessageOutcomeUnknownError, VoltError
+from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError, VoltError
 from volt_sdk._models import Message
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["AsyncSender", "Sender", "send_many_async", "send_many_sync"]
+__all__ = ["STOP_GRACE", "AsyncSender", "Sender", "send_many_async", "send_many_sync"]
+
+#: Seconds the requests in flight get to finish once a run stops.
+STOP_GRACE: Final = 2.0
 
 
 class AsyncSender(Protocol):
@@ -64,22 +74,27 @@ class Sender(Protocol):
     ) -> Message | None: ...
 
 
-class _Future(Protocol):
-    """What both kinds of future (asyncio's, concurrent.futures') offer."""
+class _Flight:
+    """What a job and its driver share: the run's stop signal, and whether it sent."""
 
-    def done(self) -> bool: ...
-    def cancelled(self) -> bool: ...
-    def exception(self) -> BaseException | None: ...
-    def result(self) -> Outcome: ...
+    __slots__ = ("sending", "stop")
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.sending = False
 
 
-async def _run_async_job(client: AsyncSender, job: Job) -> Outcome:
+async def _run_async_job(client: AsyncSender, job: Job, flight: _Flight) -> Outcome | None:
+    """The job's outcome; None when it stopped before its request left."""
     item = job.item
     try:
         if job.unknown is not None:
             return await client.reconcile_message(job.unknown, exclude_ids=job.exclude_ids), None
         if job.delay > 0:
             await _concurrency.async_sleep(job.delay)
+        if flight.stop.is_set():
+            return None
+        flight.sending = True
         message = await client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
             passthrough=job.passthrough,
@@ -89,13 +104,17 @@ async def _run_async_job(client: AsyncSender, job: Job) -> Outcome:
     return message, None
 
 
-def _run_sync_job(client: Sender, job: Job) -> Outcome:
+def _run_sync_job(client: Sender, job: Job, flight: _Flight) -> Outcome | None:
+    """The job's outcome; None when it stopped before its request left."""
     item = job.item
     try:
         if job.unknown is not None:
             return client.reconcile_message(job.unknown, exclude_ids=job.exclude_ids), None
-        if job.delay > 0:
-            _concurrency.sleep(job.delay)
+        if job.delay > 0 and _concurrency.wait_event(flight.stop, job.delay):
+            return None
+        if flight.stop.is_set():
+            return None
+        flight.sending = True
         message = client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
             passthrough=job.passthrough,
@@ -103,6 +122,13 @@ def _run_sync_job(client: Sender, job: Job) -> Outcome:
     except VoltError as error:
         return None, error
     return message, None
+
+
+def _settle(run: Run, job: Job, outcome: Outcome | None) -> None:
+    if outcome is None:
+        run.release(job)
+    else:
+        run.complete(job, outcome)
 
 
 async def send_many_async(
@@ -122,11 +148,12 @@ async def send_many_async(
         source: Iterator[OutgoingMessage] | None = None
     else:
         async_source, source = None, iter(messages)
-    tasks: dict[asyncio.Future[Outcome], Job] = {}
-    done: deque[asyncio.Future[Outcome]] = deque()
+    stop = threading.Event()
+    tasks: dict[asyncio.Future[Outcome | None], tuple[Job, _Flight]] = {}
+    done: deque[asyncio.Future[Outcome | None]] = deque()
     wake = asyncio.Event()
 
-    def on_done(task: asyncio.Future[Outcome]) -> None:
+    def on_done(task: asyncio.Future[Outcome | None]) -> None:
         done.append(task)
         wake.set()
 
@@ -146,8 +173,9 @@ async def send_many_async(
                 run.add(index, request)
                 index += 1
             for job in run.dispatch(_concurrency.monotonic()):
-                future = asyncio.ensure_future(_run_async_job(client, job))
-                tasks[future] = job
+                flight = _Flight(stop)
+                future = asyncio.ensure_future(_run_async_job(client, job, flight))
+                tasks[future] = (job, flight)
                 future.add_done_callback(on_done)
             for result in run.take_results():
                 yield result
@@ -168,14 +196,33 @@ async def send_many_async(
                             await asyncio.wait_for(wake.wait(), timeout)
             while done:
                 finished = done.popleft()
-                run.complete(tasks.pop(finished), finished.result())
+                if finished in tasks:
+                    _settle(run, tasks.pop(finished)[0], finished.result())
     finally:
+        # A normal end leaves nothing running; an early one (aclose, a cancelled
+        # task, an error) stops the run here. Its last results have nobody to go to.
         try:
-            _record_finished(run, tasks.items())
-            for task in tasks:
-                task.cancel()  # left "sending": the next run reconciles them
+            stop.set()
+            run.stop()
+            waiting = [t for t, (_, flight) in tasks.items() if not flight.sending]
+            for task in waiting:
+                task.cancel()  # not sent yet: it never will be
+            in_flight = [t for t in tasks if t not in waiting]
+            if in_flight:
+                await asyncio.wait(in_flight, timeout=STOP_GRACE)
+            for task in in_flight:
+                task.cancel()
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
+            for task, (job, flight) in tasks.items():
+                if not task.cancelled() and task.exception() is None:
+                    _settle(run, job, task.result())
+                elif flight.sending:
+                    run.abandon(job)
+                else:
+                    run.release(job)
+            ledger.commit()
+            run.take_results()
         finally:
             ledger.close()
 
@@ -187,51 +234,84 @@ def send_many_sync(
     options: BulkOptions,
 ) -> Iterator[BulkResult]:
     """The blocking driver of :class:`Run` (see ``Volt.send_many``)."""
+    if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
+        raise ValidationError(
+            "messages: Volt.send_many takes an iterable; an async iterable goes to "
+            "AsyncVolt.send_many",
+            argument="messages",
+            value=messages,
+            reason="not_a_list",
+        )
     ledger = open_ledger(options.journal)
     run = Run(ledger, rules, options)
     source = iter(messages)
+    stop = threading.Event()
     pool = concurrent.futures.ThreadPoolExecutor(
         max_workers=options.concurrency, thread_name_prefix="volt-send-many"
     )
-    futures: dict[concurrent.futures.Future[Outcome], Job] = {}
+    futures: dict[concurrent.futures.Future[Outcome | None], Job] = {}
     index = 0
     try:
-        while True:
-            while run.wants_input():
-                try:
-                    request = next(source)
-                except StopIteration:
-                    run.end_of_input()
-                    break
-                run.add(index, request)
-                index += 1
-            for job in run.dispatch(_concurrency.monotonic()):
-                futures[pool.submit(_run_sync_job, client, job)] = job
-            yield from run.take_results()
-            if run.finished():
-                return
-            timeout = run.next_due(_concurrency.monotonic())
-            finished: set[concurrent.futures.Future[Outcome]] = set()
-            if futures:
-                finished, _ = concurrent.futures.wait(
-                    futures, timeout, concurrent.futures.FIRST_COMPLETED
-                )
-            else:
-                assert timeout is not None, "nothing running, nothing parked, not finished"
-                _concurrency.sleep(timeout)
-            for future in finished:
-                run.complete(futures.pop(future), future.result())
+        try:
+            while True:
+                while run.wants_input():
+                    try:
+                        request = next(source)
+                    except StopIteration:
+                        run.end_of_input()
+                        break
+                    run.add(index, request)
+                    index += 1
+                for job in run.dispatch(_concurrency.monotonic()):
+                    futures[pool.submit(_run_sync_job, client, job, _Flight(stop))] = job
+                yield from run.hand_out()
+                if run.finished():
+                    return
+                timeout = run.next_due(_concurrency.monotonic())
+                finished: set[concurrent.futures.Future[Outcome | None]] = set()
+                if futures:
+                    finished, _ = concurrent.futures.wait(
+                        futures, timeout, concurrent.futures.FIRST_COMPLETED
+                    )
+                else:
+                    assert timeout is not None, "nothing running, nothing parked, not finished"
+                    _concurrency.sleep(timeout)
+                for future in finished:
+                    _settle(run, futures.pop(future), future.result())
+        except KeyboardInterrupt:
+            # Ctrl-C: stop sending, let what is in flight finish briefly, and give
+            # the caller every outcome (its summary must match the journal) first.
+            _stop_sync(run, stop, futures)
+            yield from run.hand_out()
+            raise
     finally:
         try:
-            pool.shutdown(wait=True, cancel_futures=True)  # a running send cannot be cancelled
-            _record_finished(run, futures.items())
+            _stop_sync(run, stop, futures)
+            run.take_results()
+            # Threads still in a request are not waited for: their items are reported
+            # unknown and the journal reconciles them on the next run.
+            pool.shutdown(wait=False, cancel_futures=True)
         finally:
             ledger.close()
 
 
-def _record_finished(run: Run, jobs: Iterable[tuple[_Future, Job]]) -> None:
-    """On an early stop, record the outcomes that came back (results nobody will see)."""
-    for future, job in jobs:
-        if future.done() and not future.cancelled() and future.exception() is None:
-            run.complete(job, future.result())
-    run.take_results()
+def _stop_sync(
+    run: Run, stop: threading.Event, futures: dict[concurrent.futures.Future[Outcome | None], Job]
+) -> None:
+    """Stop the run: nothing new leaves; the requests in flight get STOP_GRACE seconds."""
+    stop.set()
+    run.stop()
+    for future in [f for f in futures if f.cancel()]:
+        run.release(futures.pop(future))  # queued, never started
+    if futures:
+        finished, _ = concurrent.futures.wait(futures, STOP_GRACE)
+        for future in finished:
+            job = futures.pop(future)
+            if future.exception() is None:
+                _settle(run, job, future.result())
+            else:
+                run.abandon(job)
+        for job in futures.values():
+            run.abandon(job)
+        futures.clear()
+    run.ledger.commit()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Iterator
 from typing import Final, Protocol
 
 from volt_sdk import _concurrency
@@ -75,16 +76,17 @@ class Run:
         self.busy: set[str] = set()
         self.running = 0
         self.active = 0  # admitted, unfinished and not parked
-        self.results: list[BulkResult] = []
+        self.results: deque[BulkResult] = deque()
         self.input_done = False
         self.matched = 0
         self.gate_open = ledger.prior_rows == 0
+        self.stopping = False
         self._tie = itertools.count()
 
     # -- admission ----------------------------------------------------------------------
 
     def wants_input(self) -> bool:
-        return not self.input_done and self.active < self.window
+        return not self.input_done and not self.stopping and self.active < self.window
 
     def end_of_input(self) -> None:
         self.input_done = True
@@ -163,6 +165,10 @@ class Run:
         self.ready.append(item)
 
     def _park(self, item: Item, due: float) -> None:
+        if self.stopping:
+            self.active += 1  # the callers took it out of the active count for parking
+            self._finish_interrupted(item, "before it was reconciled")
+            return
         heapq.heappush(self.parked, (due, next(self._tie), item))
 
     def _finish_invalid(
@@ -221,7 +227,7 @@ class Run:
             # anything is sent (when the window fills first, item by item instead).
             self.gate_open = True
         jobs: list[Job] = []
-        if self.gate_open:
+        if self.gate_open and not self.stopping:
             for _ in range(len(self.ready)):
                 if self.running >= self.options.concurrency:
                     break
@@ -333,6 +339,9 @@ class Run:
             return
         # Not found: the uncertain attempt did not go out, as far as Volt shows.
         item.reconcile_next = False
+        if self.stopping:
+            self._finish_interrupted(item, "before it was sent again (not found yet)")
+            return
         if item.attempts < self.options.max_attempts:
             self.ready.append(item)
             return
@@ -375,9 +384,74 @@ class Run:
             )
         )
 
+    # -- stopping -------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Send nothing more: Ctrl-C, a cancelled task, an iterator closed early.
+
+        Items waiting to be reconciled end ``unknown`` now (an earlier attempt may
+        have gone out); items not sent yet stay ``pending`` with no result; the
+        jobs running are settled by :meth:`complete`, :meth:`release` or
+        :meth:`abandon`.
+        """
+        if self.stopping:
+            return
+        self.stopping = True
+        self.input_done = True
+        parked, self.parked = self.parked, []
+        for _, _, item in sorted(parked):
+            self.active += 1
+            self._finish_interrupted(item, "before it was reconciled")
+        self.ledger.commit()
+
+    def release(self, job: Job) -> None:
+        """A job that stopped before its request left: nothing was sent for it."""
+        item = job.item
+        self.running -= 1
+        self.busy.discard(item.fingerprint)
+        if job.unknown is not None:
+            self._finish_interrupted(item, "before it was reconciled")
+            return
+        item.attempts -= 1
+        self.ledger.record(
+            item.key, item.fingerprint, "pending",
+            reason="not sent: stopped before its request left", attempts=item.attempts,
+        )  # fmt: skip
+        self.active -= 1
+
+    def abandon(self, job: Job) -> None:
+        """A job still running when the stop's grace ran out: its request may have left."""
+        item = job.item
+        self.running -= 1
+        self.busy.discard(item.fingerprint)
+        if job.unknown is None:
+            self._finish_interrupted(item, "while its request was in flight")
+        else:
+            self._finish_interrupted(item, "before it was reconciled")
+
+    def _finish_interrupted(self, item: Item, when: str) -> None:
+        cause = f": {_one_line(item.error.message)}" if item.error is not None else ""
+        self._finish(
+            item,
+            "unknown",
+            error=item.error,
+            reason=f"interrupted {when}: it may have been sent{cause}; "
+            "run again with the journal to reconcile it",
+        )
+
     def take_results(self) -> list[BulkResult]:
-        results, self.results = self.results, []
+        results = list(self.results)
+        self.results.clear()
         return results
+
+    def hand_out(self) -> Iterator[BulkResult]:
+        """The results, one at a time, each taken off the queue as it is handed out.
+
+        An exception thrown in at the ``yield`` (Ctrl-C in the caller's loop) leaves
+        the rest queued, so the caller still gets every result exactly once.
+        """
+        while self.results:
+            yield self.results.popleft()
 
     def finished(self) -> bool:
         return (

@@ -1,9 +1,19 @@
-"""``send-bulk``'s run: every planned row through ``Volt.send_many``, each outcome to the report."""
+"""``send-bulk``'s run: every planned row through ``Volt.send_many``, each outcome to the report.
+
+Ctrl-C (or SIGTERM) stops the run: ``send_many`` sends nothing more, gives the
+requests in flight a short grace, and hands back every last outcome, so the
+summary says what the journal says. A second Ctrl-C exits at once.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
+import threading
 from collections.abc import Callable, Generator, Iterator
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ._bulk_plan import BulkPlan, Refusal
@@ -55,15 +65,25 @@ def send_rows(volt: Volt, plan: BulkPlan, args: argparse.Namespace, report: Bulk
         options["rate"] = args.rate
     if args.journal is not None:
         options["journal"] = args.journal
-    results: Iterator[BulkResult] | None = None
-    try:
-        results = volt.send_many(messages(), **options)
-        for result in results:
-            while refused:
-                report.add(refused.popleft())
-            report.add(_outcome(result, row_index(result.index)))
+
+    def take(result: BulkResult) -> None:
         while refused:
             report.add(refused.popleft())
+        report.add(_outcome(result, row_index(result.index)))
+
+    results: Iterator[BulkResult] | None = None
+    try:
+        with _signals_stop_the_run():
+            results = volt.send_many(messages(), **options)
+            try:
+                for result in results:
+                    take(result)
+            except KeyboardInterrupt:
+                report.interrupted = True
+                _last_results(results, take)
+        if not report.interrupted:
+            while refused:
+                report.add(refused.popleft())
     except KeyboardInterrupt:
         report.interrupted = True
     except VoltError as exc:
@@ -78,6 +98,52 @@ def send_rows(volt: Volt, plan: BulkPlan, args: argparse.Namespace, report: Bulk
         report.progress.clear()
         if isinstance(results, Generator):
             results.close()  # send_many settles what is in flight and closes its journal
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run() -> Iterator[None]:
+    """SIGINT or SIGTERM stops the run (a KeyboardInterrupt); a second one exits at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = 0
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal received
+        received += 1
+        if received > 1:
+            os.write(2, b"volt: interrupted again: exiting now, without waiting for the run\n")
+            os._exit(130)
+        raise KeyboardInterrupt
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _last_results(results: Iterator[BulkResult], take: Callable[[BulkResult], None]) -> None:
+    """After Ctrl-C, the outcomes ``send_many`` still has to hand out.
+
+    When the interrupt reached ``send_many`` itself, it handed them out before
+    letting it through, and is over. When it reached this side (between two
+    results), it is thrown in: ``send_many`` stops and hands them out now.
+    """
+    import inspect
+
+    if not isinstance(results, Generator) or (
+        inspect.getgeneratorstate(results) == inspect.GEN_CLOSED
+    ):
+        return
+    try:
+        result = results.throw(KeyboardInterrupt())
+        while True:
+            take(result)
+            result = next(results)
+    except (KeyboardInterrupt, StopIteration):
+        return
 
 
 def _journal_mismatch(exc: VoltError, row_index: Callable[[int], int]) -> str | None:

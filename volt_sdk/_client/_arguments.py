@@ -8,12 +8,12 @@ ones, so they cannot drift apart, and nothing is sent when an argument is refuse
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from collections.abc import AsyncIterable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Final, TypedDict, TypeVar
 
-from volt_sdk._config import ClientConfig
-from volt_sdk._errors import ValidationError
-from volt_sdk._message import check_http_url, validate_message
+from volt_sdk._config import ClientConfig, is_finite_number
+from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError, quote_value
+from volt_sdk._message import check_http_url, check_utf8, validate_message
 from volt_sdk._phone import normalize_phone
 from volt_sdk._wire import client_reference
 from volt_sdk_graphql.base_model import UNSET, UnsetType
@@ -33,6 +33,20 @@ __all__ = [
 ]
 
 _T = TypeVar("_T")
+
+
+# The event types the schema names (the generated enum also takes unknown ones).
+_EVENT_TYPES: Final = frozenset(member.value for member in WebhookEventType)
+
+
+def _check_iterable(value: object, argument: str, expected: str) -> None:
+    if not isinstance(value, Iterable):
+        raise ValidationError(
+            f"{argument}: expected {expected}, got {type(value).__name__}",
+            argument=argument,
+            value=value,
+            reason="not_a_list",
+        )
 
 
 def _absent_if_none(value: _T | None) -> _T | UnsetType:
@@ -194,6 +208,7 @@ class ArgumentRules:
         return None if number is None else self.phone(number, argument)
 
     def phones(self, numbers: Iterable[str], argument: str) -> list[str]:
+        _check_iterable(numbers, argument, "a list of phone numbers")
         if isinstance(numbers, (str, bytes)):
             raise ValidationError(
                 f"{argument}: expected a list of phone numbers, "
@@ -225,6 +240,7 @@ class ArgumentRules:
             raise ValidationError(
                 f"{argument}: must not be empty", argument=argument, value=value, reason="empty"
             )
+        check_utf8(value, argument, ValidationError)
         return value
 
     @staticmethod
@@ -232,9 +248,58 @@ class ArgumentRules:
         return None if value is None else ArgumentRules.text(value, argument, allow_empty=True)
 
     @staticmethod
+    def reconcile(
+        unknown: object, exclude_ids: object, clock_skew: object, max_pages: object
+    ) -> None:
+        """The arguments of ``reconcile_message``, or a ValidationError naming the bad one."""
+        if not isinstance(unknown, MessageOutcomeUnknownError):
+            raise ValidationError(
+                "unknown: expected the MessageOutcomeUnknownError that send_message raised, "
+                f"got {type(unknown).__name__}",
+                argument="unknown",
+                value=unknown,
+                reason="wrong_type",
+            )
+        if not isinstance(exclude_ids, Collection) or isinstance(exclude_ids, str):
+            raise ValidationError(
+                "exclude_ids: expected a collection of message ids, "
+                f"got {type(exclude_ids).__name__}",
+                argument="exclude_ids",
+                value=exclude_ids,
+                reason="not_a_list",
+            )
+        if not is_finite_number(clock_skew) or clock_skew < 0:
+            raise ValidationError(
+                f"clock_skew: expected a number of seconds >= 0, got {quote_value(clock_skew)}",
+                argument="clock_skew",
+                value=clock_skew,
+                reason="out_of_range",
+            )
+        if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
+            raise ValidationError(
+                f"max_pages: expected a whole number >= 1, got {quote_value(max_pages)}",
+                argument="max_pages",
+                value=max_pages,
+                reason="out_of_range",
+            )
+
+    @staticmethod
+    def outgoing(messages: object) -> None:
+        """``send_many``'s ``messages``: an iterable (or async iterable) of OutgoingMessage."""
+        if not isinstance(messages, (Iterable, AsyncIterable)) or isinstance(
+            messages, (str, bytes)
+        ):
+            raise ValidationError(
+                f"messages: expected an iterable of OutgoingMessage, got {type(messages).__name__}",
+                argument="messages",
+                value=messages,
+                reason="not_a_list",
+            )
+
+    @staticmethod
     def identifier(value: str, argument: str) -> str:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+        # Volt's ids are strings (ID!); an int is refused like any other non-str,
+        # rather than turned into an id that merely looks right.
         return ArgumentRules.text(value, argument)
 
     @staticmethod
@@ -250,6 +315,7 @@ class ArgumentRules:
                 value=values,
                 reason="not_a_list",
             )
+        _check_iterable(values, "event_types", "a list of event types")
         result: list[WebhookEventType | None] = []
         for i, value in enumerate(values):
             if not isinstance(value, str):
@@ -259,6 +325,17 @@ class ArgumentRules:
                     argument=f"event_types[{i}]",
                     value=value,
                     reason="not_a_string",
+                )
+            if value not in _EVENT_TYPES:
+                # Checked here, not by Volt: the generated enum is open (it takes
+                # values Volt adds later in answers), so it would send anything.
+                raise ValidationError(
+                    f"event_types[{i}]: {quote_value(value)} is not an event type; "
+                    f"expected one of {', '.join(sorted(_EVENT_TYPES))} (values as "
+                    "reconstructed, provisional until Volt's schema is introspected)",
+                    argument=f"event_types[{i}]",
+                    value=value,
+                    reason="unknown_event_type",
                 )
             result.append(WebhookEventType(value))
         return result

@@ -15,6 +15,7 @@ from volt_sdk._config import (
     ClientConfig,
     NotGiven,
     check_delivery_options,
+    check_max_response_bytes,
     check_timeout,
     resolve_config,
 )
@@ -49,6 +50,7 @@ class BaseVolt:
         deadline: float,
         max_rate: float | None,
         max_concurrency: int | None,
+        max_response_bytes: int,
         http_client: object,
         client_type: type[httpx.Client | httpx.AsyncClient],
     ) -> None:
@@ -82,7 +84,9 @@ class BaseVolt:
         )
         policy = RetryPolicy(max_retries=max_retries, deadline=float(deadline))
         bucket = TokenBucket(max_rate) if max_rate is not None else None
-        self._wire = Wire(self._config, per_request, policy, bucket)
+        self._wire = Wire(
+            self._config, per_request, policy, bucket, check_max_response_bytes(max_response_bytes)
+        )
 
     def _copy_with_options(
         self,

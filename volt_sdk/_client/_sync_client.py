@@ -17,8 +17,13 @@ from typing import TYPE_CHECKING
 import httpx
 
 from volt_sdk import _concurrency
-from volt_sdk._config import NOT_GIVEN, NotGiven
-from volt_sdk._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, SyncExecutor
+from volt_sdk._config import DEFAULT_MAX_RESPONSE_BYTES, NOT_GIVEN, NotGiven
+from volt_sdk._wire import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_RETRIES,
+    SyncExecutor,
+    new_http_client,
+)
 
 from ._sync_account import AccountMethods
 from ._sync_messages import MessageMethods
@@ -65,6 +70,9 @@ class Volt(MessageMethods, AccountMethods):
             this client and of its ``with_options`` copies. Default: no limit.
         max_concurrency: at most this many requests in flight at once, shared
             likewise. Default: no limit.
+        max_response_bytes: the largest answer read, in bytes after
+            decompression (default 4 MiB); a larger one raises
+            :class:`ResponseTooLargeError` without being read further.
         http_client: your own :class:`httpx.Client` (proxies, limits, event
             hooks). The token is still sent with every request. The client does not
             close a client you passed in.
@@ -85,6 +93,7 @@ class Volt(MessageMethods, AccountMethods):
         deadline: float = DEFAULT_DEADLINE,
         max_rate: float | None = None,
         max_concurrency: int | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
     ) -> None:
         self._configure(
@@ -97,10 +106,11 @@ class Volt(MessageMethods, AccountMethods):
             deadline=deadline,
             max_rate=max_rate,
             max_concurrency=max_concurrency,
+            max_response_bytes=max_response_bytes,
             http_client=http_client,
             client_type=httpx.Client,
         )
-        self._http = http_client or httpx.Client(timeout=self._config.timeout)
+        self._http = http_client or new_http_client(self._config.timeout)
         self._gate = _concurrency.semaphore(max_concurrency) if max_concurrency else None
         self._gql = self._operations()
 

@@ -215,6 +215,7 @@ class MessageMethods(BaseVolt):
         Raises:
             VoltError: as :meth:`get_conversation`, when a page is requested.
         """
+        self._rules.reconcile(unknown, exclude_ids, clock_skew, max_pages)
         reconciler = Reconciler(unknown, exclude_ids, clock_skew, max_pages)
         for page in self.iter_conversation_pages(to=unknown.to, from_=unknown.from_):
             if reconciler.read(page):
@@ -251,9 +252,11 @@ class MessageMethods(BaseVolt):
         committed before its request leaves, so a run that is killed can be run
         again with the same input and journal: what went out is reported
         ``resumed`` and not sent again; what was in flight is reconciled first.
-        Closing the iterator early sends nothing more; an item whose request was
-        in flight and whose outcome is not recorded stays ``sending`` in the
-        journal, and the next run reconciles it.
+        Stopping the run (closing the iterator early, cancelling the task, or
+        Ctrl-C with the blocking client) sends nothing more: the requests in
+        flight get two seconds to finish, and those that do not are ``unknown``
+        (in the journal too, so the next run reconciles them); on Ctrl-C the
+        blocking client yields those last results before the KeyboardInterrupt.
         What is certain and what is best effort: ``docs/bulk.md``.
 
         Args:
@@ -287,4 +290,5 @@ class MessageMethods(BaseVolt):
             reconcile_after=reconcile_after,
             max_attempts=max_attempts,
         )
+        self._rules.outgoing(messages)
         return send_many_sync(self, self._rules, messages, options)

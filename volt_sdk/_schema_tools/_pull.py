@@ -64,7 +64,7 @@ def introspect(url: str | None, token: str | None, *, timeout: float = 30.0) -> 
             response = http.post(wire.url, content=body, headers=wire.headers, auth=wire.auth)
         except httpx.HTTPError as exc:
             raise transport_error(exc, OPERATION, wire.url) from None
-    data = decode(response, OPERATION)
+    data = decode(response, response.content, OPERATION)
     try:
         return build_client_schema(data)  # type: ignore[arg-type]
     except (TypeError, ValueError, KeyError, GraphQLError) as exc:

@@ -5,7 +5,8 @@
 - ``_retry``: the delivery rules those decisions follow (what is retried, how
   long to wait, the token bucket);
 - ``_response``: a response, or a failure to get one, mapped to data or a
-  :class:`VoltError`;
+  :class:`VoltError`; ``_body``: reading a body with the size cap;
+- ``_deadline``: the blocking client's socket-level deadline;
 - ``_async_executor``: the loop that sends, waits and retries, written once for
   asyncio; ``_sync_executor`` is generated from it (``codegen/unasync.py``).
 
@@ -13,6 +14,7 @@ Both clients sit on top; nothing here knows about them.
 """
 
 from ._async_executor import AsyncExecutor
+from ._deadline import new_async_http_client, new_http_client
 from ._request import RATE_LIMITED_OPERATIONS, Wire, client_reference
 from ._response import decode, parse_retry_after, transport_error
 from ._retry import (
@@ -36,6 +38,8 @@ __all__ = [
     "client_reference",
     "decode",
     "may_have_reached_volt",
+    "new_async_http_client",
+    "new_http_client",
     "parse_retry_after",
     "transport_error",
 ]

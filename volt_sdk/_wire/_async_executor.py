@@ -17,8 +17,9 @@ import httpx
 from volt_sdk import _concurrency
 from volt_sdk._errors import VoltError
 
-from ._request import Operation, Wire, logger
-from ._response import decode, log_response, transport_error
+from ._body import CappedBody
+from ._request import DEADLINE_MARGIN, Operation, Wire, logger
+from ._response import deadline_error, decode, log_response, transport_error
 
 if TYPE_CHECKING:
     import asyncio
@@ -52,13 +53,12 @@ class AsyncExecutor:
                 wait = wire.rate_wait(op, deadline_at)
                 if wait:
                     await _concurrency.async_sleep(wait)
-                timeout = wire.attempt_timeout(op, deadline_at, self._http.timeout)
                 if self._gate is None:
-                    response = await self._send(content, timeout, op)
+                    response, body = await self._send(content, op, deadline_at)
                 else:
                     async with self._gate:
-                        response = await self._send(content, timeout, op)
-                return decode(response, operation_name)
+                        response, body = await self._send(content, op, deadline_at)
+                return decode(response, body, operation_name)
             except VoltError as error:
                 pause = wire.retry_pause(error, op, retries, deadline_at)
                 if pause is None:
@@ -66,15 +66,33 @@ class AsyncExecutor:
             retries += 1
             await _concurrency.async_sleep(pause)
 
-    async def _send(self, content: bytes, timeout: httpx.Timeout, op: Operation) -> httpx.Response:
+    async def _send(
+        self, content: bytes, op: Operation, deadline_at: float
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt: the response and its body, read with the size cap, by the deadline."""
         wire = self._wire
+        http = self._http
+        # Computed here, after any wait for the concurrency cap: that wait counts too.
+        timeout = wire.attempt_timeout(op, deadline_at, http.timeout)
         started = time.perf_counter()
+        request = http.build_request(
+            "POST", wire.url, content=content, headers=wire.headers, timeout=timeout
+        )
         try:
-            response = await self._http.post(
-                wire.url, content=content, headers=wire.headers, auth=wire.auth, timeout=timeout
-            )
+            async with _concurrency.async_deadline(deadline_at + DEADLINE_MARGIN):
+                response = await http.send(request, auth=wire.auth, stream=True)
+                try:
+                    body = CappedBody(response, wire.max_response_bytes, op.name)
+                    if not response.is_stream_consumed:
+                        async for chunk in response.aiter_raw():
+                            body.feed(chunk)
+                    data = body.finish()
+                finally:
+                    await response.aclose()
         except httpx.HTTPError as exc:
-            raise transport_error(exc, op.name, wire.url) from exc
+            raise transport_error(exc, op.name, wire.url, wire.auth) from wire.auth.safe_cause(exc)
+        except _concurrency.DeadlineExceededError:
+            raise deadline_error(op.name, wire.policy.deadline, request) from None
         if logger.isEnabledFor(logging.DEBUG):
             log_response(op.name, response, started)
-        return response
+        return response, data

@@ -19,14 +19,27 @@ from typing import Any, Final
 import httpx
 
 from volt_sdk import _concurrency
-from volt_sdk._config import BearerAuth, ClientConfig
-from volt_sdk._errors import VoltError, VoltTimeoutError
+from volt_sdk._config import DEFAULT_MAX_RESPONSE_BYTES, BearerAuth, ClientConfig
+from volt_sdk._errors import ValidationError, VoltError, VoltTimeoutError
 
+from ._body import ACCEPT_ENCODING
 from ._retry import RetryPolicy, TokenBucket
 
-__all__ = ["RATE_LIMITED_OPERATIONS", "Operation", "Wire", "client_reference", "logger"]
+__all__ = [
+    "DEADLINE_MARGIN",
+    "RATE_LIMITED_OPERATIONS",
+    "Operation",
+    "Wire",
+    "client_reference",
+    "logger",
+]
 
 logger: Final = logging.getLogger("volt_sdk")
+
+#: Seconds past its deadline a call may still take: the deadline cuts every
+#: phase's timeout first; this backstop (cancelling the task, cutting the
+#: socket) only catches a server that trickles bytes within those timeouts.
+DEADLINE_MARGIN: Final = 0.25
 
 # What the client's rate limit (messages per second) counts.
 RATE_LIMITED_OPERATIONS: Final = frozenset({"CreateMessage"})
@@ -59,7 +72,17 @@ class Operation:
 class Wire:
     """The non-I/O half of a request: body, headers, timeout, rate and retry decisions."""
 
-    __slots__ = ("_longest", "_operations", "auth", "bucket", "headers", "policy", "timeout", "url")
+    __slots__ = (
+        "_longest",
+        "_operations",
+        "auth",
+        "bucket",
+        "headers",
+        "max_response_bytes",
+        "policy",
+        "timeout",
+        "url",
+    )
 
     def __init__(
         self,
@@ -67,6 +90,7 @@ class Wire:
         timeout: httpx.Timeout | None,
         policy: RetryPolicy,
         bucket: TokenBucket | None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         # Parsed once: httpx re-parses a str URL on every request (about 10 us).
         self.url = httpx.URL(config.base_url)
@@ -74,6 +98,8 @@ class Wire:
         self.headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
+            # Only what the capped reader can decompress (_body.CappedBody).
+            "Accept-Encoding": ACCEPT_ENCODING,
             "User-Agent": config.user_agent,
         }
         # None: the caller's own http_client decides the timeout.
@@ -81,6 +107,7 @@ class Wire:
         self.policy = policy
         # Messages per second, shared by every clone of the client (with_options).
         self.bucket = bucket
+        self.max_response_bytes = max_response_bytes
         self._operations: dict[tuple[str, str], Operation] = {}
         # (timeout, its longest phase): one tuple, so threads never see a torn pair.
         self._longest: tuple[httpx.Timeout | None, float] = (None, 0.0)
@@ -101,7 +128,18 @@ class Wire:
         return op
 
     def encode(self, op: Operation, variables: Mapping[str, Any]) -> bytes:
-        return op.body_prefix + json.dumps(variables, ensure_ascii=False).encode() + b"}"
+        try:
+            return op.body_prefix + json.dumps(variables, ensure_ascii=False).encode() + b"}"
+        except UnicodeEncodeError as exc:
+            # The argument rules refuse such text first; this keeps the promise
+            # (a typed error, nothing sent) for whatever reaches the wire anyway.
+            raise ValidationError(
+                f"{op.name}: an argument holds text that cannot be encoded as UTF-8 "
+                f"({exc.reason} at position {exc.start})",
+                argument="variables",
+                value=exc.object[max(0, exc.start - 20) : exc.end + 20],
+                reason="not_utf8",
+            ) from None
 
     def deadline_at(self) -> float:
         """When a call that starts now must be over (monotonic seconds)."""

@@ -16,6 +16,7 @@ from typing import Any, Final, cast
 
 import httpx
 
+from volt_sdk._config import BearerAuth
 from volt_sdk._errors import (
     APIStatusError,
     AuthenticationError,
@@ -29,9 +30,10 @@ from volt_sdk._errors import (
     body_excerpt,
 )
 
+from ._body import readable
 from ._request import logger
 
-__all__ = ["decode", "log_response", "parse_retry_after", "transport_error"]
+__all__ = ["deadline_error", "decode", "log_response", "parse_retry_after", "transport_error"]
 
 _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
     httpx.ConnectTimeout: "connect",
@@ -41,42 +43,81 @@ _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
 }
 
 
-def decode(response: httpx.Response, operation_name: str) -> dict[str, Any]:
-    """The ``data`` of a successful response, or the right :class:`VoltError`."""
+def decode(response: httpx.Response, content: bytes, operation_name: str) -> dict[str, Any]:
+    """The ``data`` of a response whose body is ``content``, or the right :class:`VoltError`.
+
+    ``response`` may have been read raw and closed (the executors read the body
+    themselves, with a cap): an error carries a copy that holds ``content``.
+    """
     status = response.status_code
-    content = response.content
     if status < 200 or status >= 300:
-        raise _status_error(response, operation_name, content)
+        raise _status_error(readable(response, content), operation_name, content)
     payload = _json_object(content)
     if payload is None:
-        raise _malformed(response, operation_name, content)
+        raise _malformed(readable(response, content), operation_name, content)
     errors: object = payload.get("errors")
     data = _as_object(payload.get("data"))
     if errors:
         raise GraphQLError(
-            _error_details(errors), operation=operation_name, response=response, data=data
+            _error_details(errors),
+            operation=operation_name,
+            response=readable(response, content),
+            data=data,
         )
     if data is None:
-        raise _malformed(response, operation_name, content, "JSON without a data object")
+        raise _malformed(
+            readable(response, content), operation_name, content, "JSON without a data object"
+        )
     return data
 
 
-def transport_error(exc: httpx.HTTPError, operation_name: str, url: httpx.URL) -> TransportError:
+# Failures that surely happened before any byte of the request left: no
+# connection was made, none was free, or the request was refused locally.
+_NOT_SENT: Final = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.LocalProtocolError,
+    httpx.UnsupportedProtocol,
+)
+
+
+def transport_error(
+    exc: httpx.HTTPError, operation_name: str, url: httpx.URL, auth: BearerAuth | None = None
+) -> TransportError:
+    """``exc`` as a :class:`TransportError`, saying whether the request may have left.
+
+    With ``auth``, the token is blanked out of httpx's text, should it quote it.
+    """
     request = _request_of(exc)
-    # Nothing reached Volt when no connection was made or none was free.
-    sent = not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
+    sent = not isinstance(exc, _NOT_SENT)
+    detail = str(exc) if auth is None else auth.redact(str(exc))
     if isinstance(exc, httpx.TimeoutException):
         phase = _TIMEOUT_PHASES.get(type(exc), "read")
         return VoltTimeoutError(
-            f"{operation_name}: {phase} timeout talking to {url} ({exc})",
+            f"{operation_name}: {phase} timeout talking to {url} ({detail})",
             request=request,
             phase=phase,
             request_sent=sent,
         )
     return VoltConnectionError(
-        f"{operation_name}: could not complete the request to {url}: {type(exc).__name__}: {exc}",
+        f"{operation_name}: could not complete the request to {url}: "
+        f"{type(exc).__name__}: {detail}",
         request=request,
         request_sent=sent,
+    )
+
+
+def deadline_error(
+    operation_name: str, deadline: float, request: httpx.Request | None
+) -> VoltTimeoutError:
+    """The call's deadline ran out during an exchange (the request may have left)."""
+    return VoltTimeoutError(
+        f"{operation_name}: the call's deadline of {deadline:g}s ran out during the "
+        "exchange with Volt (the server was too slow to answer in full)",
+        request=request,
+        phase="deadline",
+        request_sent=True,
     )
 
 

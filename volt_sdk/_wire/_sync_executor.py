@@ -19,8 +19,9 @@ import httpx
 from volt_sdk import _concurrency
 from volt_sdk._errors import VoltError
 
-from ._request import Operation, Wire, logger
-from ._response import decode, log_response, transport_error
+from ._body import CappedBody
+from ._request import DEADLINE_MARGIN, Operation, Wire, logger
+from ._response import deadline_error, decode, log_response, transport_error
 
 if TYPE_CHECKING:
     import threading
@@ -52,13 +53,12 @@ class SyncExecutor:
                 wait = wire.rate_wait(op, deadline_at)
                 if wait:
                     _concurrency.sleep(wait)
-                timeout = wire.attempt_timeout(op, deadline_at, self._http.timeout)
                 if self._gate is None:
-                    response = self._send(content, timeout, op)
+                    response, body = self._send(content, op, deadline_at)
                 else:
                     with self._gate:
-                        response = self._send(content, timeout, op)
-                return decode(response, operation_name)
+                        response, body = self._send(content, op, deadline_at)
+                return decode(response, body, operation_name)
             except VoltError as error:
                 pause = wire.retry_pause(error, op, retries, deadline_at)
                 if pause is None:
@@ -66,15 +66,33 @@ class SyncExecutor:
             retries += 1
             _concurrency.sleep(pause)
 
-    def _send(self, content: bytes, timeout: httpx.Timeout, op: Operation) -> httpx.Response:
+    def _send(
+        self, content: bytes, op: Operation, deadline_at: float
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt: the response and its body, read with the size cap, by the deadline."""
         wire = self._wire
+        http = self._http
+        # Computed here, after any wait for the concurrency cap: that wait counts too.
+        timeout = wire.attempt_timeout(op, deadline_at, http.timeout)
         started = time.perf_counter()
+        request = http.build_request(
+            "POST", wire.url, content=content, headers=wire.headers, timeout=timeout
+        )
         try:
-            response = self._http.post(
-                wire.url, content=content, headers=wire.headers, auth=wire.auth, timeout=timeout
-            )
+            with _concurrency.deadline(deadline_at + DEADLINE_MARGIN):
+                response = http.send(request, auth=wire.auth, stream=True)
+                try:
+                    body = CappedBody(response, wire.max_response_bytes, op.name)
+                    if not response.is_stream_consumed:
+                        for chunk in response.iter_raw():
+                            body.feed(chunk)
+                    data = body.finish()
+                finally:
+                    response.close()
         except httpx.HTTPError as exc:
-            raise transport_error(exc, op.name, wire.url) from exc
+            raise transport_error(exc, op.name, wire.url, wire.auth) from wire.auth.safe_cause(exc)
+        except _concurrency.DeadlineExceededError:
+            raise deadline_error(op.name, wire.policy.deadline, request) from None
         if logger.isEnabledFor(logging.DEBUG):
             log_response(op.name, response, started)
-        return response
+        return response, data

@@ -1,0 +1,38 @@
+"""``volt send-bulk``'s signals: the first stops the run, a second exits at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from volt_sdk._cli import _bulk_run
+
+
+def test_the_first_signal_stops_the_run_and_a_second_exits_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    exits: list[int] = []
+    written: list[bytes] = []
+
+    def write(fd: int, data: bytes) -> int:
+        written.append(data)
+        return len(data)
+
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setattr(os, "write", write)
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with _bulk_run._signals_stop_the_run():
+        handler = signal.getsignal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGTERM) is handler
+        assert callable(handler)
+        with pytest.raises(KeyboardInterrupt):
+            handler(signal.SIGINT, None)
+        assert exits == []
+        with pytest.raises(KeyboardInterrupt):  # only as os._exit is a stand-in here
+            handler(signal.SIGTERM, None)
+        assert exits == [130]
+        assert written == [b"volt: interrupted again: exiting now, without waiting for the run\n"]
+    # Outside the run, the previous handlers are back.
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

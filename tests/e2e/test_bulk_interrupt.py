@@ -1,0 +1,149 @@
+"""Ctrl-C during ``volt send-bulk`` stops the texting at once, and the summary tells the truth.
+
+A sandbox runs in its own process; ``volt send-bulk --rate 2`` sends to 40
+recipients with a journal and gets SIGINT (or SIGTERM) after its third outcome.
+Then: exit 130; at most the requests that were in flight at the signal are
+stored after it; the summary's counts, the journal and the sandbox's outbox
+agree; ``--resume`` finishes the job with every recipient texted exactly once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .test_bulk_resume import TOKEN, control
+from .test_bulk_resume import server_url as server_url  # the same sandbox process fixture
+
+COUNT = 40
+FROM = "+15555550123"
+
+
+def recipient(i: int) -> str:
+    return f"+1555556{i:04d}"
+
+
+@pytest.fixture
+def recipients(tmp_path: Path) -> Path:
+    path = tmp_path / "recipients.csv"
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["id", "to", "name"])
+        for i in range(COUNT):
+            writer.writerow([f"c{i}", recipient(i), f"n{i}"])
+    return path
+
+
+def send_bulk(url: str, csv_path: Path, journal: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "volt_sdk._cli",
+        "send-bulk",
+        str(csv_path),
+        "--from",
+        FROM,
+        "--template",
+        "Hi {name}",
+        "--key-column",
+        "id",
+        "--journal",
+        str(journal),
+        "--base-url",
+        url,
+        "--json",
+        *extra,
+    ]
+
+
+def environment() -> dict[str, str]:
+    return {**os.environ, "VOLT_API_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
+
+
+def interrupt_after(command: list[str], outcomes: int, signum: int, url: str) -> dict[str, Any]:
+    """Run ``command``, send ``signum`` once it printed ``outcomes`` outcomes; what happened."""
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment()
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    lines: list[dict[str, Any]] = []
+    stored_at_signal = -1
+    for raw in process.stdout:
+        lines.append(json.loads(raw))
+        if len(lines) == outcomes:
+            stored_at_signal = len(control(url, "GET", "outbox"))
+            process.send_signal(signum)
+    stderr = process.stderr.read()
+    code = process.wait(60)
+    process.stdout.close()
+    process.stderr.close()
+    return {"lines": lines, "code": code, "stderr": stderr, "stored_at_signal": stored_at_signal}
+
+
+def journal_states(journal: Path) -> Counter[str]:
+    db = sqlite3.connect(journal)
+    try:
+        return Counter(state for (state,) in db.execute("SELECT state FROM bulk_items"))
+    finally:
+        db.close()  # the journal allows one user at a time: --resume comes next
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_stops_sending_at_once_and_the_summary_matches_the_journal_and_the_server(
+    server_url: str, recipients: Path, tmp_path: Path, signum: int
+) -> None:
+    control(server_url, "POST", "reset")
+    journal = tmp_path / "run.journal"
+    run = interrupt_after(
+        send_bulk(server_url, recipients, journal, "--rate", "2"), 3, signum, server_url
+    )
+    assert run["code"] == 130, run["stderr"]
+    assert "interrupted after" in run["stderr"]
+    summary = run["lines"][-1]["summary"]
+    outcomes = [line for line in run["lines"] if "summary" not in line]
+    outbox = control(server_url, "GET", "outbox")
+
+    # Nothing new left after the signal: at most what was in flight then (at two
+    # a second, one request at a time at most) was stored after it.
+    sent_after_signal = len(outbox) - run["stored_at_signal"]
+    print(f"\n{signal.Signals(signum).name}: {sent_after_signal} message(s) stored after it")
+    assert sent_after_signal <= 1
+    assert summary["interrupted"] is True
+
+    # The summary, each outcome line, the journal and the outbox say the same thing.
+    stored = Counter(m["to_number"] for m in outbox)
+    assert all(n == 1 for n in stored.values())
+    sent = {o["to"] for o in outcomes if o["status"] == "sent"}
+    unknown = {o["to"] for o in outcomes if o["status"] == "unknown"}
+    assert sent <= set(stored)  # every "sent" is on the server
+    assert set(stored) <= sent | unknown  # nothing on the server the summary calls not sent
+    assert summary["sent"] == len(sent)
+    assert summary["unknown"] == len(unknown)
+    assert summary["not_done"] == COUNT - len(outcomes)
+    states = journal_states(journal)
+    assert states["sent"] == len(sent)
+    assert states["unknown"] + states["sending"] == len(unknown)
+
+    # Resuming finishes the job: every recipient exactly once.
+    done = subprocess.run(
+        send_bulk(server_url, recipients, journal, "--resume"),
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    final = Counter(m["to_number"] for m in control(server_url, "GET", "outbox"))
+    assert final == Counter({recipient(i): 1 for i in range(COUNT)})
