@@ -39,6 +39,11 @@ def _cut(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
+def _by_deadline(timeout: float | None, cut: float | None) -> bool:
+    """Whether the deadline, not the phase's own timeout, set the wait that ran out."""
+    return cut is not None and (timeout is None or cut < timeout)
+
+
 class _DeadlineStream(httpcore.NetworkStream):
     __slots__ = ("_stream",)
 
@@ -46,10 +51,22 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _cut(timeout))
+        cut = _cut(timeout)
+        try:
+            return self._stream.read(max_bytes, cut)
+        except httpcore.ReadTimeout:
+            if _by_deadline(timeout, cut):
+                raise _concurrency.DeadlineExceededError from None
+            raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _cut(timeout))
+        cut = _cut(timeout)
+        try:
+            self._stream.write(buffer, cut)
+        except httpcore.WriteTimeout:
+            if _by_deadline(timeout, cut):
+                raise _concurrency.DeadlineExceededError from None
+            raise
 
     def close(self) -> None:
         self._stream.close()
