@@ -11,7 +11,9 @@ Without ``VOLT_WEBHOOK_KEY_URL`` it trusts Volt's own key
 
 Each POST is verified over its raw bytes and parsed into a typed event:
 204 when it verifies, 400 when it does not (a forged request never reaches
-``handle``), 413 when it is too large, 405 for other methods.
+``handle``), 413 when it is too large, 405 for other methods, and 503 when the
+key cannot be had (a download that fails): the fault is ours, not the sender's,
+so Volt is told to try again later rather than that the event is bad.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from volt_sdk.webhooks import (
     WebhookBodyTooLargeError,
     WebhookError,
     WebhookEvent,
+    WebhookKeyError,
     fetch_public_key,
     parse_event,
 )
@@ -75,8 +78,14 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, text: bytes = b"") -> None:
-    headers = [(b"content-type", b"text/plain; charset=utf-8")]
+# Seconds a sender is asked to wait before it tries again, when the key is missing.
+RETRY_AFTER = 60
+
+
+async def _respond(
+    send: Send, status: int, text: bytes = b"", extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    headers = [(b"content-type", b"text/plain; charset=utf-8"), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": text})
 
@@ -104,6 +113,12 @@ def make_app(
             event = parse_event(headers, body, key(), max_body=max_body)
         except WebhookBodyTooLargeError:
             await _respond(send, 413, b"body too large")
+            return
+        except WebhookKeyError as exc:
+            # Not the request's fault: a 4xx would tell Volt to give the event up.
+            logger.error("cannot verify webhooks, no key: %s", exc)
+            retry = [(b"retry-after", str(RETRY_AFTER).encode())]
+            await _respond(send, 503, b"cannot verify webhooks now; try again later", retry)
             return
         except WebhookError as exc:
             # Say why in the log, not to the caller: a forger learns nothing.

@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +169,98 @@ def test_sandbox_runs_the_real_serve_when_the_sandbox_is_installed(
     assert isinstance(call["faults"], sandbox.FaultConfig)
     assert call["faults"].rate_5xx == 0.25
     assert f"export VOLT_API_TOKEN={sandbox.DEFAULT_TOKEN}" in run.out
+
+
+# -- start-up failures of the real sandbox: one line, exit 2 ----------------------------
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port something already listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_a_busy_port_is_one_line_naming_it_and_suggesting_port(
+    volt: RunVolt, busy_port: int
+) -> None:
+    pytest.importorskip("volt_sdk.sandbox", exc_type=ImportError)
+
+    run = volt("sandbox", "--port", str(busy_port))
+
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err == (
+        f"volt: port {busy_port} on 127.0.0.1 is in use (another volt sandbox?): stop it, "
+        "or choose another port with --port (--port 0 picks a free one)\n"
+    )
+
+
+def test_a_db_in_a_directory_that_does_not_exist_is_one_line(volt: RunVolt, tmp_path: Path) -> None:
+    pytest.importorskip("volt_sdk.sandbox", exc_type=ImportError)
+    db = str(tmp_path / "missing" / "volt.db")
+
+    run = volt("sandbox", "--port", "0", "--db", db)
+
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err == (
+        f"volt: --db: {db!r} is in a directory that does not exist ({tmp_path / 'missing'})\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"name,phone\nAda,+15555550145\n" * 200, "is not a SQLite database"),
+        (None, "is a directory; give the path of a file"),
+    ],
+    ids=["a-csv-file", "a-directory"],
+)
+def test_a_db_that_is_not_a_database_is_one_line(
+    volt: RunVolt, tmp_path: Path, content: bytes | None, reason: str
+) -> None:
+    pytest.importorskip("volt_sdk.sandbox", exc_type=ImportError)
+    db = tmp_path / "volt.db"
+    if content is None:
+        db.mkdir()
+    else:
+        db.write_bytes(content)
+
+    run = volt("sandbox", "--port", "0", "--db", str(db))
+
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err.startswith(f"volt: --db: {str(db)!r} {reason}")
+    assert run.err.count("\n") == 1
+    if content is not None:
+        assert db.read_bytes() == content  # left as it was
+
+
+def test_a_token_the_sandbox_refuses_is_reported_by_its_flag(volt: RunVolt) -> None:
+    pytest.importorskip("volt_sdk.sandbox", exc_type=ImportError)
+
+    run = volt("sandbox", "--port", "0", "--token", " padded ")
+
+    assert run.code == 2
+    assert run.err == ("volt: --token: expected a non-empty string without surrounding spaces\n")
+
+
+def test_another_listening_failure_is_one_line_pointing_at_host_and_port(
+    volt: RunVolt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = pytest.importorskip("volt_sdk.sandbox._server", exc_type=ImportError)
+
+    def refuse(host: str, port: int) -> None:
+        raise OSError(errno.EACCES, f"cannot listen on {host}:{port}: Permission denied")
+
+    monkeypatch.setattr(server, "bind", refuse)
+
+    run = volt("sandbox", "--port", "80")
+
+    assert run.code == 2
+    assert run.err == (
+        "volt: cannot listen on 127.0.0.1:80: Permission denied (check --host and --port)\n"
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from volt_sdk._cli._bulk_plan import template_fields
+from volt_sdk.sandbox import Sandbox
 
 from .bulk import FROM, TEMPLATE, fields, phone, write_csv
 from .helpers import RunVolt
@@ -434,3 +435,63 @@ def test_dry_run_of_a_file_with_only_a_header_sends_nothing_and_exits_0(
 
     assert run.code == 0
     assert fields(run.out)["messages"] == "0"
+
+
+# -- the dry run refuses what the real run refuses --------------------------------------
+
+
+def test_dry_run_refuses_a_key_column_value_an_earlier_row_has(
+    volt: RunVolt, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "r.csv",
+        [("c-1", phone(1), "Ada"), ("c-2", phone(2), "Bob"), ("c-1", phone(3), "Cy")],
+        ("id", "to", "name"),
+    )
+
+    run = volt(
+        "send-bulk", path, "--from", FROM, "--template", "Hi {name}", "--key-column", "id",
+        "--dry-run", "--json",
+    )  # fmt: skip
+
+    assert run.code == 2
+    assert [(line["key"], line["sendable"]) for line in run.lines[:3]] == [
+        ("c-1", True),
+        ("c-2", True),
+        ("c-1", False),
+    ]
+    assert run.lines[2]["reason"] == (
+        "key: duplicate key 'c-1': an earlier item of this input has it; not sent"
+    )
+    assert run.lines[3]["summary"]["refused"] == 1
+
+
+# Each row is (id, to, name); the template is "Hi {name}", the key column "id".
+AGREEMENT_ROWS = [
+    ("a", phone(1), "Ada"),  # sent
+    ("b", "+1555", "Bob"),  # refused: not a number
+    ("b", phone(2), "Bo"),  # refused: the key of a refused row
+    ("a", phone(3), "Al"),  # refused: the key of a sent row
+    ("c", phone(4), ""),  # refused here, before send_many: no value for {name}
+    ("c", phone(5), "Cy"),  # sent: the row refused before send_many took no key
+    ("", phone(6), "Di"),  # refused: no key
+    ("d", "(555) 555-0107", "Ed"),  # refused without --region
+    ("e", phone(8), "Zoë 😀"),  # sent: UCS-2
+]
+
+
+def test_the_dry_run_refuses_exactly_the_rows_the_real_run_refuses(
+    volt: RunVolt, volt_sandbox: Sandbox, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "r.csv", AGREEMENT_ROWS, ("id", "to", "name"))
+    command = ("send-bulk", path, "--from", FROM, "--template", "Hi {name}", "--key-column", "id")
+
+    dry = volt(*command, "--dry-run", "--json")
+    real = volt(*command, "--json")
+
+    assert (dry.code, real.code) == (2, 1)
+    planned = {row["index"]: row["reason"] for row in dry.lines[:-1] if not row["sendable"]}
+    refused = {row["index"]: row["reason"] for row in real.lines[:-1] if row["status"] != "sent"}
+    assert planned == refused
+    assert sorted(planned) == [1, 2, 3, 4, 6, 7]
+    assert len(volt_sandbox.outbox()) == 3

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from pytest_httpx import HTTPXMock
 
 from tests.payloads import FROM, webhook_data
+from volt_sdk._cli import _webhook
 
 from .helpers import RunVolt, fields, respond, sent
 
@@ -83,3 +85,40 @@ def test_webhook_delete_prints_the_deleted_webhook(httpx_mock: HTTPXMock, volt: 
     assert run.code == 0
     assert sent(httpx_mock) == [("DeleteWebhook", {"id": "wh_1"})]
     assert run.json == webhook_data()
+
+
+def test_webhook_register_refuses_an_unknown_event_type_before_building_a_client(
+    httpx_mock: HTTPXMock, volt: RunVolt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_client(args: object) -> None:
+        raise AssertionError("a client was built")
+
+    monkeypatch.setattr(_webhook, "make_client", no_client)
+
+    run = volt(
+        "webhook", "register", "--url", "https://example.com/volt",
+        "--event", "MESSAGE_SENT", "NOPE",
+    )  # fmt: skip
+
+    assert run.code == 2
+    assert run.out == ""
+    assert run.err == (
+        "volt: --event: 'NOPE' is not an event type; "
+        "expected MESSAGE_SENT, MESSAGE_FINALIZED or MESSAGE_RECEIVED\n"
+    )
+    assert httpx_mock.get_requests() == []
+
+
+def test_webhook_register_lists_every_unknown_event_type_and_suggests_the_right_case(
+    volt: RunVolt,
+) -> None:
+    run = volt(
+        "webhook", "register", "--url", "https://example.com/volt",
+        "--event", "message_sent", "NOPE",
+    )  # fmt: skip
+
+    assert run.code == 2
+    assert run.err == (
+        "volt: --event: 'message_sent', 'NOPE' are not event types (did you mean "
+        "MESSAGE_SENT?); expected MESSAGE_SENT, MESSAGE_FINALIZED or MESSAGE_RECEIVED\n"
+    )

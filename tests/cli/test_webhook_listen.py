@@ -141,3 +141,23 @@ def test_listen_prints_each_event_and_exits_130_on_ctrl_c(
         finally:
             if process.poll() is None:
                 process.kill()
+
+
+def test_webhook_listen_without_the_extra_says_which_to_install(tmp_path: Path) -> None:
+    code = (
+        "import sys; sys.modules['cryptography'] = None  # as in an install without the extra\n"
+        "from volt_sdk._cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, "webhook", "listen", "--key-file", "key.pem"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        'volt: volt webhook listen needs the webhooks extra: pip install "volt-sdk[webhooks]"\n'
+    )

@@ -19,8 +19,10 @@ from volt_sdk.webhooks import (
     MessageFinalizedEvent,
     MessageReceivedEvent,
     MessageSentEvent,
+    PublicKeyLike,
     TestEvent,
     WebhookEvent,
+    WebhookKeyError,
     fetch_public_key,
 )
 
@@ -39,11 +41,24 @@ def received() -> list[WebhookEvent]:
 
 
 @pytest.fixture
-def receiver_url(sandbox: Sandbox, received: list[WebhookEvent]) -> Iterator[str]:
+def key_outage() -> list[int]:
+    """How many of the next requests find the key unavailable (its download failing)."""
+    return [0]
+
+
+@pytest.fixture
+def receiver_url(
+    sandbox: Sandbox, received: list[WebhookEvent], key_outage: list[int]
+) -> Iterator[str]:
     """The example app under uvicorn on loopback, trusting the sandbox's published key."""
-    app = make_app(
-        lambda: fetch_public_key(sandbox.webhook_key_url, refresh=False), received.append
-    )
+
+    def key() -> PublicKeyLike:
+        if key_outage[0] > 0:
+            key_outage[0] -= 1
+            raise WebhookKeyError("cannot download the key: connection refused")
+        return fetch_public_key(sandbox.webhook_key_url, refresh=False)
+
+    app = make_app(key, received.append)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
@@ -100,6 +115,22 @@ def test_the_example_refuses_a_forged_request(
     assert (forged.status_code, unsigned.status_code, replayed.status_code) == (400, 400, 204)
     texts = [e.payload.text for e in received if isinstance(e, MessageReceivedEvent)]
     assert texts == ["STOP", "STOP"]
+
+
+def test_without_its_key_the_example_answers_503_so_that_volt_retries(
+    sandbox: Sandbox, receiver_url: str, received: list[WebhookEvent], key_outage: list[int]
+) -> None:
+    with Volt(base_url=sandbox.url, token=sandbox.token) as volt:
+        volt.register_webhook(url=receiver_url, event_types=["MESSAGE_RECEIVED"])
+    key_outage[0] = 1  # the next download fails, the one after works again
+
+    sandbox.simulate_inbound(from_number=CUSTOMER, to_number=sandbox.numbers[0], body="STOP")
+    assert sandbox.wait_for_webhooks(10)
+
+    deliveries = [d for d in sandbox.webhook_deliveries() if d.event_type != "webhook.test"]
+    assert [(d.attempt, d.status_code) for d in deliveries] == [(1, 503), (2, 204)]
+    texts = [e.payload.text for e in received if isinstance(e, MessageReceivedEvent)]
+    assert texts == ["STOP"]  # handled once, after the retry
 
 
 def test_the_example_refuses_an_oversized_body_and_other_methods(receiver_url: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 
 import pytest
@@ -39,18 +38,3 @@ def volt(sandbox: Sandbox) -> Iterator[Volt]:
 def sender(sandbox: Sandbox) -> str:
     """The organization's first number."""
     return sandbox.numbers[0]
-
-
-@pytest.fixture
-def no_gc_pauses() -> Iterator[None]:
-    """No garbage collection during the test.
-
-    A full collection takes 50-80 ms in a process that has loaded the SDK and the
-    sandbox: longer than the step of a paced message that a test wants to watch.
-    """
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
+from tests.clock import FakeClock
 from volt_sdk import AsyncVolt, GraphQLError, NotFoundError, Volt, parse_timestamp
 from volt_sdk.sandbox import MAGIC_NUMBERS, Sandbox
 
@@ -120,20 +119,22 @@ def test_an_unknown_message_id_is_not_found(volt: Volt) -> None:
         volt.get_message("not-an-id")
 
 
-@pytest.mark.usefixtures("no_gc_pauses")
 def test_with_a_pace_a_message_goes_from_queued_to_sent_to_its_final_state() -> None:
+    clock = FakeClock()
     pace = 0.05
-    with Sandbox(pace=pace) as sandbox, Volt(base_url=sandbox.url, token=sandbox.token) as volt:
+    with (
+        Sandbox(pace=pace, clock=clock.wall_clock) as sandbox,
+        Volt(base_url=sandbox.url, token=sandbox.token) as volt,
+    ):
         sender = sandbox.numbers[0]
         ok = volt.send_message(to=OTHER, from_=sender, body=BODY)
         bad = volt.send_message(to="+15005550001", from_=sender, body=BODY)
-        started = time.monotonic()
 
+        clock.advance(pace - 0.001)
         first = volt.get_message(ok.id)
-        assert time.monotonic() - started < pace, "too slow a machine to see `queued`"
         assert (first.status, first.sent_at, first.confirmed_at) == ("queued", None, None)
 
-        time.sleep(pace * 1.2)
+        clock.advance(0.001)
         middle = volt.get_message(ok.id)
         assert middle.status == "sent"
         assert middle.sent_at is not None
@@ -141,15 +142,18 @@ def test_with_a_pace_a_message_goes_from_queued_to_sent_to_its_final_state() -> 
         assert volt.get_message(bad.id).error_code is None
         assert [m.status for m in sandbox.outbox()] == ["sent", "sent"]
 
-        time.sleep(pace * 1.2)
+        clock.advance(pace)
         final = volt.get_message(ok.id)
         failed = volt.get_message(bad.id)
         assert (final.status, failed.status, failed.error_code) == ("delivered", "failed", 402)
+        created_at = parse_timestamp(sandbox.outbox()[0].created_at)
         sent_at = parse_timestamp(final.sent_at)
         confirmed_at = parse_timestamp(final.confirmed_at)
+        assert created_at is not None
         assert sent_at is not None
         assert confirmed_at is not None
-        assert 0.04 <= (confirmed_at - sent_at).total_seconds() <= 0.06
+        assert (sent_at - created_at).total_seconds() == pace
+        assert (confirmed_at - sent_at).total_seconds() == pace
 
 
 @pytest.mark.anyio

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from volt_sdk import GraphQLError, Volt
+from tests.clock import FakeClock
+from volt_sdk import GraphQLError, Volt, parse_timestamp
 from volt_sdk.sandbox import Sandbox
 from volt_sdk.webhooks import (
     MessageEvent,
@@ -32,7 +33,7 @@ class Endpoint:
     def __init__(self) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.statuses: list[int] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +42,7 @@ class Endpoint:
                 with endpoint._lock:
                     endpoint.requests.append((dict(self.headers.items()), body))
                     status = endpoint.statuses.pop(0) if endpoint.statuses else 204
+                    endpoint._lock.notify_all()
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -54,6 +56,11 @@ class Endpoint:
             target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self._thread.start()
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        """Wait until ``count`` requests have arrived; False if ``timeout`` passed first."""
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def events(self, key: bytes) -> list[WebhookEvent]:
         with self._lock:
@@ -261,24 +268,37 @@ def test_reserved_domains_are_never_contacted_and_count_as_delivered(
     ]
 
 
-def test_paced_messages_are_announced_when_their_lifecycle_reaches_each_step(
+def test_paced_messages_are_announced_when_the_sandbox_clock_reaches_each_step(
     endpoint: Endpoint,
 ) -> None:
-    with Sandbox(pace=0.2) as sandbox, Volt(base_url=sandbox.url, token=sandbox.token) as volt:
+    clock = FakeClock()
+    with (
+        Sandbox(pace=60, clock=clock.wall_clock) as sandbox,
+        Volt(base_url=sandbox.url, token=sandbox.token) as volt,
+    ):
         volt.register_webhook(url=endpoint.url)
         volt.send_message(to=OTHER, from_=sandbox.numbers[0], body="paced")
-        assert len(endpoint.requests) == 1
-        assert sandbox.wait_for_webhooks(5)
+        assert not sandbox.wait_for_webhooks(0)  # both events wait for the clock
+        assert len(endpoint.requests) == 1  # the test request
+
+        clock.advance(60)
+        assert endpoint.wait_for(2)
+        assert not sandbox.wait_for_webhooks(0)  # the final state is a minute away
+        assert len(endpoint.requests) == 2
+        clock.advance(60)
+        assert sandbox.wait_for_webhooks(10)
+
         events = endpoint.events(sandbox.webhook_public_key())[1:]
-        assert all(isinstance(e, MessageEvent) for e in events)
         assert [
             (e.event_type, e.payload.status) for e in events if isinstance(e, MessageEvent)
         ] == [
             ("message.sent", "sent"),
             ("message.finalized", "delivered"),
         ]
-        first, second = (d for d in sandbox.webhook_deliveries() if d.event_type != "webhook.test")
-        assert second.at > first.at
+        sent, finalized = (parse_timestamp(e.created_at) for e in events)
+        assert sent is not None
+        assert finalized is not None
+        assert (finalized - sent).total_seconds() == 60
 
 
 def test_reset_forgets_the_delivery_log(hooks: Sandbox, client: Volt) -> None:

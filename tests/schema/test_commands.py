@@ -108,3 +108,68 @@ def test_the_schema_commands_load_no_graphql_or_httpx_until_run() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["schema", "diff", "old.graphql", "new.graphql"],
+        ["schema", "pull", "--token", "t", "--url", "https://volt.invalid/graphql"],
+        ["schema", "pull"],
+    ],
+    ids=["diff", "pull", "pull-without-token"],
+)
+def test_the_schema_commands_without_graphql_core_name_the_extra_to_install(
+    argv: list[str], tmp_path: Path
+) -> None:
+    code = (
+        "import sys; sys.modules['graphql'] = None  # as in an install without the extra\n"
+        "from volt_sdk._cli import main; sys.exit(main(sys.argv[1:]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        'volt: volt schema needs the schema extra: pip install "volt-sdk[schema]"\n'
+    )
+
+
+def test_schema_diff_outside_a_checkout_names_the_operations_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("old.graphql").write_text(SCHEMA, "utf-8")
+
+    code, out, err = run(capsys, "schema", "diff", "old.graphql", "old.graphql")
+
+    assert (code, out) == (2, "")
+    operations = str(Path("queries") / "operations")
+    assert err == (
+        f"volt: --operations: {operations} does not exist; pass --operations DIR, "
+        "the directory of your .graphql operations and fragments\n"
+    )
+
+
+def test_schema_diff_with_an_operations_directory_without_graphql_files_names_the_flag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = tmp_path / "old.graphql"
+    old.write_text(SCHEMA, "utf-8")
+    empty = tmp_path / "ops"
+    empty.mkdir()
+
+    code, _, err = run(capsys, "schema", "diff", str(old), str(old), "--operations", str(empty))
+
+    assert code == 2
+    assert err == (
+        f"volt: --operations: {empty} has no .graphql files; pass --operations DIR, "
+        "the directory of your .graphql operations and fragments\n"
+    )

@@ -12,6 +12,13 @@ first run (the clients import ``_drivers`` inside ``send_many``).
 """
 
 from volt_sdk._bulk._options import BulkOptions, check_options
-from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage
+from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage, duplicate_key_error
 
-__all__ = ["BulkOptions", "BulkResult", "BulkStatus", "OutgoingMessage", "check_options"]
+__all__ = [
+    "BulkOptions",
+    "BulkResult",
+    "BulkStatus",
+    "OutgoingMessage",
+    "check_options",
+    "duplicate_key_error",
+]

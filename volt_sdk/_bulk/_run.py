@@ -12,7 +12,7 @@ from volt_sdk import _concurrency
 from volt_sdk._bulk._jobs import Item, Job, Outcome
 from volt_sdk._bulk._ledger import Ledger, fingerprint_of
 from volt_sdk._bulk._options import BulkOptions
-from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage
+from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage, duplicate_key_error
 from volt_sdk._errors import (
     MessageOutcomeUnknownError,
     RateLimitError,
@@ -180,12 +180,7 @@ class Run:
         self._refuse(index, key, request, error, _one_line(error.message))
 
     def _finish_duplicate(self, index: int, key: str, request: OutgoingMessage) -> None:
-        error = ValidationError(
-            f"key: duplicate key {key!r}: an earlier item of this input has it; not sent",
-            argument="key",
-            value=key,
-            reason="duplicate_key",
-        )
+        error = duplicate_key_error(key)
         self._refuse(index, key, request, error, error.message)
 
     def _refuse(

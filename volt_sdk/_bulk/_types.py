@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 # Imported at run time, not under TYPE_CHECKING: ``typing.get_type_hints(BulkResult)`` resolves.
-from volt_sdk._errors import VoltError
+from volt_sdk._errors import ValidationError, VoltError
 from volt_sdk._models import Message
 
-__all__ = ["BulkResult", "BulkStatus", "OutgoingMessage"]
+__all__ = ["BulkResult", "BulkStatus", "OutgoingMessage", "duplicate_key_error"]
 
 BulkStatus = Literal["sent", "failed", "unknown"]
 BulkStatus.__doc__ = 'The outcome of one item of ``send_many``: "sent", "failed" or "unknown".'
@@ -66,3 +66,13 @@ class BulkResult:
     attempts: int
     resumed: bool
     reconciled: bool
+
+
+def duplicate_key_error(key: str) -> ValidationError:
+    """The refusal of an item whose key an earlier item of the input took (sent or refused)."""
+    return ValidationError(
+        f"key: duplicate key {key!r}: an earlier item of this input has it; not sent",
+        argument="key",
+        value=key,
+        reason="duplicate_key",
+    )

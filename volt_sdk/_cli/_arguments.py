@@ -10,6 +10,7 @@ import sys
 from ._errors import UsageError
 
 __all__ = [
+    "PATH_METAVARS",
     "count",
     "non_negative",
     "port_number",
@@ -17,7 +18,32 @@ __all__ = [
     "probability",
     "rate",
     "read_text",
+    "utf8_problem",
 ]
+
+# Arguments shown with these metavars name files: a POSIX path is bytes, and one that is not
+# UTF-8 is still a path to open (Python hands it back to the OS as the same bytes).
+PATH_METAVARS = frozenset({"PATH", "DIR", "RECIPIENTS.csv", "OLD", "NEW"})
+
+
+def utf8_problem(text: str) -> str | None:
+    """Why ``text`` is not UTF-8 text, or None.
+
+    Python keeps a byte that is not UTF-8 (in ``sys.argv``, or in stdin under the C
+    locale) as a lone surrogate, ``'caf\\udce9'`` for ``b'caf\\xe9'``: text that cannot be
+    encoded, so it cannot be sent, nor printed as it is.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(text[exc.start])
+        what = (
+            f"byte 0x{code - 0xDC00:02x}"
+            if 0xDC80 <= code <= 0xDCFF
+            else f"U+{code:04X} (half of a UTF-16 pair)"
+        )
+        return f"{what} at position {exc.start} is not UTF-8"
+    return None
 
 
 def positive_seconds(text: str) -> float:
@@ -81,6 +107,10 @@ def read_text(path: str, what: str = "the body") -> str:
         where = "stdin" if path == "-" else repr(path)
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"cannot read {what} from {where}: {reason}") from None
+    problem = utf8_problem(text)
+    if problem is not None:
+        where = "stdin" if path == "-" else repr(path)
+        raise UsageError(f"cannot read {what} from {where}: {problem}") from None
     if text.endswith("\r\n"):
         return text[:-2]
     return text.removesuffix("\n")

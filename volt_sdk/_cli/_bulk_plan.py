@@ -9,10 +9,18 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import IO, NamedTuple
 
-from ._arguments import read_text
+from ._arguments import read_text, utf8_problem
 from ._errors import UsageError
 
-__all__ = ["JOURNAL_EXISTS", "BulkPlan", "Draft", "Refusal", "plan", "template_fields"]
+__all__ = [
+    "JOURNAL_EXISTS",
+    "Admission",
+    "BulkPlan",
+    "Draft",
+    "Refusal",
+    "plan",
+    "template_fields",
+]
 
 JOURNAL_EXISTS = "the journal exists; pass --resume to continue it, or choose another path"
 
@@ -82,9 +90,21 @@ def _columns(header: Sequence[str], limit: int = 12) -> str:
 def _open_csv(path: str) -> IO[str]:
     try:
         # utf-8-sig: a spreadsheet's export often starts with a byte order mark.
-        return open(path, encoding="utf-8-sig", newline="")
+        # surrogateescape: a byte that is not UTF-8 is reported on its line (_lines), not
+        # on the line where the decoder happened to read the chunk that holds it.
+        return open(path, encoding="utf-8-sig", errors="surrogateescape", newline="")
     except OSError as exc:
         raise UsageError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+
+
+def _lines(file: IO[str], path: str) -> Iterator[str]:
+    """The file's lines; a line that is not UTF-8 text is refused with its number."""
+    for number, line in enumerate(file, start=1):
+        if not line.isascii():
+            problem = utf8_problem(line)
+            if problem is not None:
+                raise UsageError(f"{path!r}, line {number}: {problem} (save the file as UTF-8)")
+        yield line
 
 
 def _csv_header(path: str) -> list[str]:
@@ -92,7 +112,7 @@ def _csv_header(path: str) -> list[str]:
 
     with _open_csv(path) as file:
         try:
-            header = next(csv.reader(file), None)
+            header = next(csv.reader(_lines(file, path)), None)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise UsageError(f"{path!r}: cannot read the header row: {exc}") from None
     if not header:
@@ -123,7 +143,7 @@ class BulkPlan:
         import csv
 
         with _open_csv(self.path) as file:
-            reader = csv.DictReader(file)
+            reader = csv.DictReader(_lines(file, self.path))
             try:
                 yield from reader
             except (csv.Error, UnicodeDecodeError) as exc:
@@ -134,7 +154,7 @@ class BulkPlan:
         import csv
 
         with _open_csv(self.path) as file:
-            reader = csv.reader(file)
+            reader = csv.reader(_lines(file, self.path))
             try:
                 next(reader, None)
                 # DictReader, which reads the rows to send, skips blank lines too.
@@ -165,6 +185,36 @@ class BulkPlan:
         if not body.strip() and not self.media:
             return Refusal(key, to, "the message is empty; give a text, or --media for an MMS")
         return Draft(key, to, body)
+
+
+class Admission:
+    """What ``send_many`` refuses of a drafted row before sending it, checked the same way
+    without sending: the number, the message, and a key that an earlier row has. Used by
+    ``--dry-run``, which must refuse exactly the rows the real run refuses."""
+
+    def __init__(self, *, region: str | None, media: Sequence[str] | None) -> None:
+        self._region = region
+        self._media = media
+        self._keys: set[str] = set()
+
+    def check(self, draft: Draft) -> tuple[str, str | None]:
+        """The number as it would be sent, and why the row would be refused (None: it would
+        be sent)."""
+        from volt_sdk import ValidationError, normalize_phone
+        from volt_sdk._bulk import duplicate_key_error
+        from volt_sdk._message import validate_message
+
+        to, reason = draft.to, None
+        try:
+            to = normalize_phone(draft.to, region=self._region, argument="to")
+            validate_message(body=draft.body, media=self._media)
+        except ValidationError as exc:
+            reason = " ".join(exc.message.split())
+        if draft.key in self._keys:
+            # As send_many: a key an earlier row took, sent or refused, is a duplicate.
+            reason = duplicate_key_error(draft.key).message
+        self._keys.add(draft.key)
+        return to, reason
 
 
 def plan(args: argparse.Namespace) -> BulkPlan:

@@ -14,7 +14,7 @@ import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._bulk_plan import BulkPlan, Refusal
 from ._bulk_report import BulkReport, Outcome
@@ -101,7 +101,7 @@ def send_rows(volt: Volt, plan: BulkPlan, args: argparse.Namespace, report: Bulk
 
 
 @contextlib.contextmanager
-def _signals_stop_the_run() -> Iterator[None]:
+def _signals_stop_the_run() -> Generator[None, None, None]:
     """SIGINT or SIGTERM stops the run (a KeyboardInterrupt); a second one exits at once."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -133,15 +133,16 @@ def _last_results(results: Iterator[BulkResult], take: Callable[[BulkResult], No
     """
     import inspect
 
-    if not isinstance(results, Generator) or (
-        inspect.getgeneratorstate(results) == inspect.GEN_CLOSED
-    ):
+    if not isinstance(results, Generator):
+        return
+    generator = cast("Generator[BulkResult, None, None]", results)
+    if inspect.getgeneratorstate(generator) == inspect.GEN_CLOSED:
         return
     try:
-        result = results.throw(KeyboardInterrupt())
+        result = generator.throw(KeyboardInterrupt())
         while True:
             take(result)
-            result = next(results)
+            result = next(generator)
     except (KeyboardInterrupt, StopIteration):
         return
 

@@ -8,12 +8,12 @@ arguments, input refused before sending, or configuration (no token, bad URL);
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from volt_sdk import VoltError
 
-__all__ = ["CommandError", "UsageError", "exit_code", "explain", "fail"]
+__all__ = ["CommandError", "UsageError", "exit_code", "explain", "fail", "safe_print"]
 
 # What a client argument is called on this command line, to rewrite error messages.
 FLAGS = {
@@ -73,4 +73,15 @@ def exit_code(exc: VoltError) -> int:
 
 
 def fail(message: str) -> None:
-    print(f"volt: {message}", file=sys.stderr)
+    safe_print(f"volt: {message}", sys.stderr)
+
+
+def safe_print(text: str, stream: TextIO, *, flush: bool = False) -> None:
+    """Print ``text``; what ``stream`` cannot encode (a lone surrogate, or a character
+    outside its encoding) is written escaped, ``\\udce9``, rather than failing."""
+    try:
+        print(text, file=stream, flush=flush)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        escaped = text.encode(encoding, "backslashreplace").decode(encoding)
+        print(escaped, file=stream, flush=flush)

@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.handler is None:
             names = ", ".join(args.choices)
             raise UsageError(f"missing command: {names} (see '{args.parser.prog} --help')")
+        leaf: Parser = args.parser
+        leaf.check_text(args)
         out = Output(as_json=getattr(args, "json", False))
         handler: Handler = args.handler
         return handler(args, out)
@@ -81,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
         # The reader went away (volt ... | head): nothing more to say, and nowhere to say it.
         _quiet_stdout()
         return 1
+    except UnicodeError as exc:
+        # Text that is not UTF-8 got past the checks of the arguments (an environment
+        # variable, a file read elsewhere): still bad input, said in one line.
+        fail(f"text that is not valid UTF-8: {exc}")
+        return 2
     except Exception as exc:
         from volt_sdk import VoltError
 

@@ -6,6 +6,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from ._errors import safe_print
+
 __all__ = ["FAILED_STATUSES", "Output", "isatty", "one_line", "paint", "use_colour"]
 
 FAILED_STATUSES = frozenset({"failed", "undelivered"})
@@ -41,18 +43,20 @@ class Output:
         self.colour = use_colour(sys.stdout)
 
     def line(self, text: str = "") -> None:
-        print(text)
+        # What Volt returns may hold text stdout cannot encode (a lone surrogate):
+        # printed escaped, never a traceback.
+        safe_print(text, sys.stdout)
 
     def json(self, document: object) -> None:
         import json
 
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        safe_print(json.dumps(document, indent=2, ensure_ascii=False), sys.stdout)
 
     def json_line(self, document: object) -> None:
         """One JSON document on one line (JSON Lines), flushed so that a reader sees it now."""
         import json
 
-        print(json.dumps(document, ensure_ascii=False), flush=True)
+        safe_print(json.dumps(document, ensure_ascii=False), sys.stdout, flush=True)
 
     def fields(self, rows: Sequence[tuple[str, str]], indent: str = "") -> None:
         """Aligned ``key: value`` lines; a value with newlines continues under itself."""
@@ -61,15 +65,15 @@ class Output:
         width = max(len(key) for key, _ in rows) + 1
         for key, value in rows:
             first, *rest = value.split("\n")
-            print(f"{indent}{key + ':':<{width}} {first}".rstrip())
+            self.line(f"{indent}{key + ':':<{width}} {first}".rstrip())
             for more in rest:
-                print(f"{indent}{'':<{width}} {more}".rstrip())
+                self.line(f"{indent}{'':<{width}} {more}".rstrip())
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
         for row in (header, *rows):
             cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
-            print("  ".join(cells).rstrip())
+            self.line("  ".join(cells).rstrip())
 
     def status(self, status: str | None) -> str:
         text = status or "(none)"

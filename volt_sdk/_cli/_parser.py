@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, cast
 
+from ._arguments import PATH_METAVARS, utf8_problem
 from ._errors import UsageError
 from ._output import Output
 
@@ -19,6 +20,32 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    def check_text(self, args: argparse.Namespace) -> None:
+        """Refuse an argument of this command that is not UTF-8 text, naming its flag.
+
+        Checked here, before any client exists, for every argument at once: a byte
+        that is not UTF-8 in ``sys.argv`` must be one line and exit 2 wherever it is.
+        Paths are exempt (:data:`PATH_METAVARS`).
+        """
+        for action in self._actions:
+            if action.metavar in PATH_METAVARS or action.dest == argparse.SUPPRESS:
+                continue
+            value: object = getattr(args, action.dest, None)
+            items = cast("list[object]", value) if isinstance(value, list) else [value]
+            for item in items:
+                problem = utf8_problem(item) if isinstance(item, str) else None
+                if problem is None:
+                    continue
+                flags = [o for o in action.option_strings if o.startswith("--")]
+                label = action.metavar if isinstance(action.metavar, str) else action.dest
+                name = (flags or action.option_strings or [label])[0]
+                text = str(item)
+                shown = text if len(text) <= 40 else text[:39] + "…"
+                raise UsageError(
+                    f"{name}: {shown!r}: {problem} "
+                    "(check the encoding of the terminal, or of the file it came from)"
+                )
 
 
 if TYPE_CHECKING:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._arguments import non_negative, port_number, probability
 from ._errors import CommandError, UsageError
+from ._extras import SANDBOX, missing, needs
 from ._output import Output
 from ._parser import add_leaf
 
@@ -16,9 +17,17 @@ if TYPE_CHECKING:
 
 __all__ = ["SANDBOX_EXTRA_MISSING", "register"]
 
-# The top-level packages of the sandbox extra: a missing one means the extra is not installed.
-_SANDBOX_EXTRA = frozenset({"ariadne", "graphql", "uvicorn", "httptools", "uvloop", "starlette"})
-SANDBOX_EXTRA_MISSING = 'the sandbox needs the sandbox extra: pip install "volt-sdk[sandbox]"'
+SANDBOX_EXTRA_MISSING = missing(SANDBOX)
+
+# Sandbox arguments and the flags that set them, to name the flag when the sandbox refuses one.
+_SANDBOX_FLAGS = {
+    "db": "--db",
+    "token": "--token",
+    "numbers": "--number",
+    "pace": "--pace",
+    "host": "--host",
+    "port": "--port",
+}
 
 # The sandbox's FaultConfig fields and the flags that set them.
 _FAULT_FLAGS = {
@@ -69,17 +78,9 @@ def register(commands: Commands) -> None:
     )
 
 
-def _missing_extra(exc: ImportError) -> bool:
-    return isinstance(exc, ModuleNotFoundError) and (exc.name or "").split(".")[0] in _SANDBOX_EXTRA
-
-
 def _sandbox(args: argparse.Namespace, out: Output) -> int:
-    try:
+    with needs(SANDBOX):
         from volt_sdk.sandbox import DEFAULT_NUMBERS, DEFAULT_TOKEN, FaultConfig, serve
-    except ImportError as exc:
-        if _missing_extra(exc):
-            raise CommandError(SANDBOX_EXTRA_MISSING, 2) from None
-        raise
 
     from volt_sdk import normalize_phone
 
@@ -100,9 +101,13 @@ def _sandbox(args: argparse.Namespace, out: Output) -> int:
         flag = _FAULT_FLAGS.get(head) if sep else None
         raise UsageError(f"{flag}: {tail}" if flag else f"fault options: {exc}") from None
 
+    ready = False
+
     def on_ready(url: str) -> None:
         import shlex
 
+        nonlocal ready
+        ready = True
         out.line("Volt sandbox ready (Ctrl-C to stop)")
         rows = [("GraphQL URL", url), ("token", token), ("numbers", ", ".join(numbers))]
         if given:
@@ -117,19 +122,40 @@ def _sandbox(args: argparse.Namespace, out: Output) -> int:
     if args.pace is not None:
         options["pace"] = args.pace
     try:
-        serve(
-            host=args.host,
-            port=args.port,
-            db=args.db,
-            token=token,
-            numbers=numbers,
-            faults=faults,
-            on_ready=on_ready,
-            **options,
-        )
-    except ImportError as exc:
         # A sandbox that imports its server lazily finds the extra missing only now.
-        if _missing_extra(exc):
-            raise CommandError(SANDBOX_EXTRA_MISSING, 2) from None
-        raise
+        with needs(SANDBOX):
+            serve(
+                host=args.host,
+                port=args.port,
+                db=args.db,
+                token=token,
+                numbers=numbers,
+                faults=faults,
+                on_ready=on_ready,
+                **options,
+            )
+    except ValueError as exc:
+        # The sandbox refused an argument ("db: ..."), before it served anything.
+        head, sep, tail = str(exc).partition(": ")
+        flag = _SANDBOX_FLAGS.get(head) if sep and not ready else None
+        if flag is None:
+            raise
+        raise CommandError(f"{flag}: {tail}", 2) from None
+    except OSError as exc:
+        if ready or isinstance(exc, BrokenPipeError):
+            raise
+        raise CommandError(_cannot_listen(exc, args.host, args.port), 2) from None
     return 0
+
+
+def _cannot_listen(exc: OSError, host: str, port: int) -> str:
+    import errno
+
+    busy = {errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", errno.EADDRINUSE)}
+    if exc.errno in busy:
+        # The most common first run problem: a sandbox already runs on the default port.
+        return (
+            f"port {port} on {host} is in use (another volt sandbox?): stop it, "
+            "or choose another port with --port (--port 0 picks a free one)"
+        )
+    return f"{exc.strerror or exc} (check --host and --port)"

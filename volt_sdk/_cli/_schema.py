@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ._arguments import positive_seconds
 from ._client_options import api_token
 from ._errors import CommandError
+from ._extras import SCHEMA, needs
 from ._output import Output
 from ._parser import add_group, add_leaf
 
@@ -78,11 +79,12 @@ def register(commands: Commands) -> None:
 
 
 def _pull(args: argparse.Namespace, out: Output) -> int:
+    with needs(SCHEMA):
+        from volt_sdk._schema_tools import SchemaInputError, pull
     token = api_token(args)
     if token is None:
         raise CommandError("no API token: set VOLT_API_TOKEN or pass --token", 2)
     from volt_sdk import ConfigurationError
-    from volt_sdk._schema_tools import SchemaInputError, pull
 
     output = Path(args.output)
     try:
@@ -110,8 +112,29 @@ def _read(path: str) -> str:
         return file.read()
 
 
+def _operations(path: str) -> Path:
+    """``--operations``, checked here so that the message names the flag (outside a checkout,
+    the default ``queries/operations`` is not there)."""
+    directory = Path(path)
+    problem: str | None = None
+    if not directory.exists():
+        problem = "does not exist"
+    elif not directory.is_dir():
+        problem = "is not a directory"
+    elif not any(directory.glob("*.graphql")):
+        problem = "has no .graphql files"
+    if problem is not None:
+        raise CommandError(
+            f"--operations: {directory} {problem}; pass --operations DIR, "
+            "the directory of your .graphql operations and fragments",
+            2,
+        )
+    return directory
+
+
 def _diff(args: argparse.Namespace, out: Output) -> int:
-    from volt_sdk._schema_tools import SchemaInputError, diff
+    with needs(SCHEMA):
+        from volt_sdk._schema_tools import SchemaInputError, diff
 
     texts: list[str] = []
     for path, what in ((args.old, "OLD"), (args.new, "NEW")):
@@ -120,8 +143,9 @@ def _diff(args: argparse.Namespace, out: Output) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise CommandError(f"cannot read {what} schema {path!r}: {reason}", 2) from None
+    operations = _operations(args.operations)
     try:
-        report = diff(texts[0], texts[1], Path(args.operations))
+        report = diff(texts[0], texts[1], operations)
     except SchemaInputError as exc:
         raise CommandError(str(exc), 2) from None
     text = report.to_markdown() if args.markdown else report.to_text()

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ._arguments import count, rate
-from ._bulk_plan import BulkPlan, Refusal, plan
+from ._bulk_plan import Admission, BulkPlan, Refusal, plan
 from ._bulk_report import BULK_LISTED, BulkReport
 from ._bulk_run import send_rows
 from ._client_options import client_options, make_client
@@ -93,9 +93,16 @@ def _send_bulk(args: argparse.Namespace, out: Output) -> int:
 
 
 def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
-    """Check and count every row; send nothing. Exit 0 when every row is sendable, else 2."""
-    from volt_sdk import ValidationError, message_segments, normalize_phone
+    """Check and count every row; send nothing. Exit 0 when every row is sendable, else 2.
 
+    A row is refused here exactly when the real run would refuse it (Admission).
+    """
+    from volt_sdk import message_segments
+
+    # As the real run does before sending: a file that does not read is refused before
+    # any row is shown.
+    checked.count()
+    admission = Admission(region=args.region, media=checked.media)
     messages = segments = ucs2 = 0
     refused: list[tuple[str, str, str]] = []
     unlisted = 0
@@ -105,14 +112,12 @@ def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
         messages += 1
         draft = checked.draft(index, row)
         info = None
+        reason: str | None
         if isinstance(draft, Refusal):
             key, to, reason = draft
         else:
-            key, to, reason = draft.key, draft.to, None
-            try:
-                to = normalize_phone(draft.to, region=args.region, argument="to")
-            except ValidationError as exc:
-                reason = str(exc)
+            key = draft.key
+            to, reason = admission.check(draft)
             info = message_segments(draft.body)
         if reason is not None:
             if len(refused) < BULK_LISTED:

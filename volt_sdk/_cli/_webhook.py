@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ._client_options import client_options, make_client
+from ._errors import UsageError
 from ._output import Output
 from ._parser import add_group, add_leaf
 from ._printers import dump, events, print_webhook
@@ -53,7 +54,24 @@ def _list(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
+def _check_events(events: list[str] | None) -> None:
+    """Refuse an event type Volt does not know here, before a request (exit 2)."""
+    from volt_sdk import WebhookEventType
+
+    known = [member.value for member in WebhookEventType]
+    unknown = [event for event in events or () if event not in known]
+    if not unknown:
+        return
+    quoted = ", ".join(repr(event) for event in unknown)
+    what = "is not an event type" if len(unknown) == 1 else "are not event types"
+    meant = [event.upper() for event in unknown if event.upper() in known]
+    hint = f" (did you mean {', '.join(meant)}?)" if meant else ""
+    expected = ", ".join(known[:-1]) + f" or {known[-1]}"
+    raise UsageError(f"--event: {quoted} {what}{hint}; expected {expected}")
+
+
 def _register(args: argparse.Namespace, out: Output) -> int:
+    _check_events(args.events)
     with make_client(args) as volt:
         webhook = volt.register_webhook(
             url=args.url, primary_phone=args.primary_phone, event_types=args.events

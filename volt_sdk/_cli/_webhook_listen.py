@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ._arguments import port_number
+from ._extras import WEBHOOKS, needs
 from ._output import Output, one_line
 from ._parser import add_leaf
 
@@ -23,9 +24,6 @@ if TYPE_CHECKING:
 __all__ = ["make_receiver", "register"]
 
 DEFAULT_PORT = 8787
-WEBHOOKS_EXTRA_MISSING = (
-    'volt webhook listen needs the webhooks extra: pip install "volt-sdk[webhooks]"'
-)
 
 
 def register(webhook: Commands) -> None:
@@ -189,12 +187,8 @@ def _listen(args: argparse.Namespace, out: Output) -> int:
 
     from volt_sdk import ConfigurationError
 
-    try:
+    with needs(WEBHOOKS):
         importlib.import_module("volt_sdk.webhooks")
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").split(".")[0] == "cryptography":
-            raise ConfigurationError(WEBHOOKS_EXTRA_MISSING) from None
-        raise
     key = _load_key(args)
     printing = threading.Lock()
 

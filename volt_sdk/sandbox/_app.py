@@ -14,9 +14,8 @@ import contextlib
 import functools
 import hmac
 import inspect
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 from graphql import (
@@ -30,15 +29,34 @@ from graphql import (
 )
 
 from ._faults import Fault, FaultConfig, FaultPlan, FaultState
+from ._http import (
+    HTML,
+    TEXT,
+    BodyTooLargeError,
+    NestedTooDeeplyError,
+    Receive,
+    Scope,
+    Send,
+    dumps,
+    errors_body,
+    load_json,
+    read_body,
+    respond,
+)
+from ._limits import (
+    MAX_BODY,
+    MAX_RESPONSE,
+    QUERY_TOO_COMPLEX,
+    RESPONSE_TOO_LARGE,
+    BudgetedExecution,
+    ResponseTooLargeError,
+    cost_refusal,
+)
 from ._store import Store
 
 __all__ = ["CONNECTIONS", "Receive", "SandboxApp", "Scope", "Send"]
 
 logger: Final = logging.getLogger("volt_sdk.sandbox")
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 CONNECTIONS: Final[dict[tuple[object, object], asyncio.Transport]] = {}
 """Open connections of sandbox servers, by ``(scope["server"], scope["client"])``.
@@ -49,59 +67,17 @@ on its TCP connection, and the drop fault needs one.
 
 GRAPHQL_PATHS: Final = frozenset({"/graphql", "/v1.0/graphql"})
 CONTROL_PREFIX: Final = "/_sandbox/"
-MAX_BODY: Final = 1 << 20
 DOCUMENT_CACHE_SIZE: Final = 512
+# Longer documents are parsed again each time: 512 of the longest would hold
+# hundreds of megabytes of text and syntax trees. The client's are under 3 KiB.
+DOCUMENT_CACHE_MAX_QUERY: Final = 16 << 10
 
-_JSON: Final = (b"content-type", b"application/json")
-_HTML: Final = (b"content-type", b"text/html; charset=utf-8")
-_TEXT: Final = (b"content-type", b"text/plain; charset=utf-8")
-_DUMPS: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _errors_body(message: str, code: str | None = None) -> bytes:
-    entry: dict[str, Any] = {"message": message}
-    if code is not None:
-        entry["extensions"] = {"code": code}
-    return _DUMPS({"errors": [entry]}).encode()
-
-
-async def _respond(
-    send: Send,
-    status: int,
-    body: bytes,
-    extra: tuple[tuple[bytes, bytes], ...] = (),
-    content_type: tuple[bytes, bytes] = _JSON,
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [content_type, (b"content-length", b"%d" % len(body)), *extra],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLargeError(Exception):
-    pass
-
-
-async def _read_body(receive: Receive) -> bytes:
-    message = await receive()
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body"):
-        return body
-    chunks = [body]
-    size = len(body)
-    while message.get("more_body"):
-        message = await receive()
-        chunk: bytes = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _BodyTooLargeError
-        chunks.append(chunk)
-    return b"".join(chunks)
-
+_TOO_LARGE: Final = errors_body(
+    f"the response would be over {MAX_RESPONSE} bytes; select fewer fields, aliases or "
+    "messages (fields after the limit were not resolved)",
+    RESPONSE_TOO_LARGE,
+    with_data=True,
+)
 
 _ParsedDocument = tuple[DocumentNode | None, list[dict[str, Any]] | None]
 
@@ -134,7 +110,7 @@ class SandboxApp:
         """Called after every reset (the webhook dispatcher forgets its queue and log)."""
         # Parsed and validated once per distinct query text. lru_cache is
         # thread-safe and C-fast; a hit costs one hash of the query string.
-        self._document: Callable[[str], _ParsedDocument] = functools.lru_cache(
+        self._cached_document: Callable[[str], _ParsedDocument] = functools.lru_cache(
             maxsize=DOCUMENT_CACHE_SIZE
         )(self._parse_and_validate)
 
@@ -154,9 +130,7 @@ class SandboxApp:
             elif path.startswith(CONTROL_PREFIX):
                 await self._control(scope, receive, send, path[len(CONTROL_PREFIX) :])
             else:
-                await _respond(
-                    send, 404, _errors_body(f"no route {path!r}; GraphQL is at /graphql")
-                )
+                await respond(send, 404, errors_body(f"no route {path!r}; GraphQL is at /graphql"))
         elif kind == "lifespan":
             # Nothing to set up; answer so that servers running lifespan carry on.
             while True:
@@ -178,22 +152,38 @@ class SandboxApp:
                     b"Bearer " + credentials.strip(), self._authorization
                 ):
                     return None
-                return _errors_body(
+                return errors_body(
                     "the API token was refused (send 'Authorization: Bearer <token>' "
                     "with the sandbox's token)",
                     "UNAUTHENTICATED",
                 )
-        return _errors_body(
+        return errors_body(
             "no Authorization header (send 'Authorization: Bearer <token>')", "UNAUTHENTICATED"
         )
 
     # -- GraphQL --------------------------------------------------------------------
 
+    def _document(self, query: str) -> _ParsedDocument:
+        if len(query) <= DOCUMENT_CACHE_MAX_QUERY:
+            return self._cached_document(query)
+        return self._parse_and_validate(query)
+
     def _parse_and_validate(self, query: str) -> _ParsedDocument:
+        refusal = cost_refusal(query)
+        if refusal is not None:
+            return None, [{"message": refusal, "extensions": {"code": QUERY_TOO_COMPLEX}}]
         try:
             document = parse(query)
         except GraphQLError as exc:
             return None, [_formatted(exc, "GRAPHQL_PARSE_FAILED")]
+        except RecursionError:
+            # graphql-core before 3.2.4 does not stop a deep document itself.
+            message = "Syntax Error: Document is nested too deeply."
+            return None, [{"message": message, "extensions": {"code": "GRAPHQL_PARSE_FAILED"}}]
+        # Before validation: its check of overlapping fields grows with their square.
+        refusal = cost_refusal(query, document)
+        if refusal is not None:
+            return None, [{"message": refusal, "extensions": {"code": QUERY_TOO_COMPLEX}}]
         errors = validate(self._schema, document)
         if errors:
             return None, [_formatted(e, "GRAPHQL_VALIDATION_FAILED") for e in errors]
@@ -201,21 +191,21 @@ class SandboxApp:
 
     async def _graphql(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
-            await _respond(
+            await respond(
                 send,
                 405,
-                _errors_body("GraphQL requests are POSTed as JSON"),
+                errors_body("GraphQL requests are POSTed as JSON"),
                 ((b"allow", b"POST"),),
             )
             return
         refusal = self._refusal(scope)
         if refusal is not None:
-            await _respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
+            await respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
             return
         try:
-            raw = await _read_body(receive)
-        except _BodyTooLargeError:
-            await _respond(send, 413, _errors_body(f"request body over {MAX_BODY} bytes"))
+            raw = await read_body(scope, receive)
+        except BodyTooLargeError:
+            await respond(send, 413, errors_body(f"request body over {MAX_BODY} bytes"))
             return
 
         plan = self.faults.draw()
@@ -233,16 +223,18 @@ class SandboxApp:
         if plan.fault is Fault.MALFORMED:
             # The operation ran; the answer arrives cut in half, still labelled JSON.
             body = body[: max(1, len(body) // 2)]
-        await _respond(send, status, body)
+        await respond(send, status, body)
 
     async def _run(self, raw: bytes) -> tuple[int, bytes]:
         """Execute one GraphQL request body: (HTTP status, response body)."""
         try:
-            request: object = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return 400, _errors_body("the request body is not JSON", "BAD_REQUEST")
+            request = load_json(raw)
+        except NestedTooDeeplyError:
+            return 400, errors_body("the request body is JSON nested too deeply", "BAD_REQUEST")
+        except ValueError:  # UnicodeDecodeError too
+            return 400, errors_body("the request body is not JSON", "BAD_REQUEST")
         if not isinstance(request, dict):
-            return 400, _errors_body(
+            return 400, errors_body(
                 "the request body must be a JSON object (batches are not supported)",
                 "BAD_REQUEST",
             )
@@ -251,25 +243,29 @@ class SandboxApp:
         raw_variables = request.get("variables")
         operation_name = request.get("operationName")
         if not isinstance(query, str) or not query:
-            return 400, _errors_body("the request has no 'query' string", "BAD_REQUEST")
+            return 400, errors_body("the request has no 'query' string", "BAD_REQUEST")
         if raw_variables is not None and not isinstance(raw_variables, dict):
-            return 400, _errors_body("'variables' must be a JSON object", "BAD_REQUEST")
+            return 400, errors_body("'variables' must be a JSON object", "BAD_REQUEST")
         variables = cast("dict[str, Any] | None", raw_variables)
         if operation_name is not None and not isinstance(operation_name, str):
-            return 400, _errors_body("'operationName' must be a string", "BAD_REQUEST")
+            return 400, errors_body("'operationName' must be a string", "BAD_REQUEST")
 
         document, errors = self._document(query)
         if document is None:
-            return 200, _DUMPS({"errors": errors, "data": None}).encode()
-        result = execute(
-            self._schema,
-            document,
-            context_value=self.store,
-            variable_values=variables,
-            operation_name=operation_name,
-        )
-        if inspect.isawaitable(result):  # only with async resolvers; ours are not
-            result = await result
+            return 200, dumps({"errors": errors, "data": None}).encode()
+        try:
+            result = execute(
+                self._schema,
+                document,
+                context_value=self.store,
+                variable_values=variables,
+                operation_name=operation_name,
+                execution_context_class=BudgetedExecution,
+            )
+            if inspect.isawaitable(result):  # only registerWebhook's resolver is async
+                result = await result
+        except ResponseTooLargeError:
+            return 200, _TOO_LARGE
         assert isinstance(result, ExecutionResult)
         if result.errors:
             payload: dict[str, Any] = {
@@ -278,16 +274,18 @@ class SandboxApp:
             }
         else:
             payload = {"data": result.data}
-        return 200, _DUMPS(payload).encode()
+        body = dumps(payload).encode()
+        # The budget counts characters; the body is UTF-8, up to 4 bytes each.
+        return (200, _TOO_LARGE) if len(body) > MAX_RESPONSE else (200, body)
 
     async def _refuse_with_fault(self, send: Send, plan: FaultPlan) -> None:
         if plan.delay:
             await asyncio.sleep(plan.delay)
         if plan.fault is Fault.RATE_LIMIT:
-            await _respond(
+            await respond(
                 send,
                 429,
-                _errors_body(
+                errors_body(
                     "sandbox fault: too many requests (Volt error 602, API rate limit exceeded)",
                     "RATE_LIMITED",
                 ),
@@ -295,18 +293,18 @@ class SandboxApp:
             )
         elif plan.status == 502:
             # What a proxy in front of an API sends: an HTML page, not JSON.
-            await _respond(
+            await respond(
                 send,
                 502,
                 b"<html><head><title>502 Bad Gateway</title></head>"
                 b"<body><h1>502 Bad Gateway</h1></body></html>",
-                content_type=_HTML,
+                content_type=HTML,
             )
         else:
-            await _respond(
+            await respond(
                 send,
                 plan.status,
-                _errors_body(f"sandbox fault: HTTP {plan.status}", "INTERNAL_SERVER_ERROR"),
+                errors_body(f"sandbox fault: HTTP {plan.status}", "INTERNAL_SERVER_ERROR"),
             )
 
     # -- control endpoints ----------------------------------------------------------
@@ -314,7 +312,7 @@ class SandboxApp:
     async def _control(self, scope: Scope, receive: Receive, send: Send, route: str) -> None:
         method = scope["method"]
         if route == "health":
-            await _respond(send, 200, b'{"status":"ok"}')
+            await respond(send, 200, b'{"status":"ok"}')
             return
         if route == "webhook-key":
             # Public, like Volt's id_rsa.pub: no token.
@@ -322,7 +320,7 @@ class SandboxApp:
             return
         refusal = self._refusal(scope)
         if refusal is not None:
-            await _respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
+            await respond(send, 401, refusal, ((b"www-authenticate", b"Bearer"),))
             return
         routes: Mapping[tuple[str, str], Callable[[bytes], tuple[int, object]]] = {
             ("GET", "outbox"): self._get_outbox,
@@ -335,29 +333,29 @@ class SandboxApp:
         if handler is None:
             allowed = sorted(m for m, r in routes if r == route)
             if allowed:
-                await _respond(
+                await respond(
                     send,
                     405,
-                    _errors_body(f"/_sandbox/{route} takes {' or '.join(allowed)}"),
+                    errors_body(f"/_sandbox/{route} takes {' or '.join(allowed)}"),
                     ((b"allow", ", ".join(allowed).encode()),),
                 )
             else:
-                await _respond(send, 404, _errors_body(f"no control route /_sandbox/{route}"))
+                await respond(send, 404, errors_body(f"no control route /_sandbox/{route}"))
             return
         try:
-            raw = await _read_body(receive)
-        except _BodyTooLargeError:
-            await _respond(send, 413, _errors_body(f"request body over {MAX_BODY} bytes"))
+            raw = await read_body(scope, receive)
+        except BodyTooLargeError:
+            await respond(send, 413, errors_body(f"request body over {MAX_BODY} bytes"))
             return
         status, payload = handler(raw)
-        await _respond(send, status, _DUMPS(payload).encode())
+        await respond(send, status, dumps(payload).encode())
 
     async def _webhook_key(self, scope: Scope, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):
-            await _respond(
+            await respond(
                 send,
                 405,
-                _errors_body("/_sandbox/webhook-key takes GET"),
+                errors_body("/_sandbox/webhook-key takes GET"),
                 ((b"allow", b"GET"),),
             )
             return
@@ -366,16 +364,16 @@ class SandboxApp:
         query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
         form = query.get("format", ["openssh"])[-1]
         if form not in ("openssh", "pem"):
-            await _respond(send, 400, _errors_body("format: expected 'openssh' or 'pem'"))
+            await respond(send, 400, errors_body("format: expected 'openssh' or 'pem'"))
             return
         from ._webhooks import public_key_text
 
         try:
             text = public_key_text(form)
         except (ImportError, GraphQLError) as exc:
-            await _respond(send, 501, _errors_body(f"no webhook key: {exc}"))
+            await respond(send, 501, errors_body(f"no webhook key: {exc}"))
             return
-        await _respond(send, 200, text, content_type=_TEXT)
+        await respond(send, 200, text, content_type=TEXT)
 
     def _get_outbox(self, _: bytes) -> tuple[int, object]:
         return 200, [m.to_json() for m in self.store.outbox()]
@@ -385,7 +383,7 @@ class SandboxApp:
 
     def _set_faults(self, raw: bytes) -> tuple[int, object]:
         try:
-            config = FaultConfig.from_json(json.loads(raw) if raw.strip() else {})
+            config = FaultConfig.from_json(load_json(raw) if raw.strip() else {})
         except (ValueError, TypeError) as exc:
             return 400, {"errors": [{"message": f"faults: {exc}"}]}
         self.faults.replace(config)
@@ -397,7 +395,7 @@ class SandboxApp:
 
     def _inbound(self, raw: bytes) -> tuple[int, object]:
         try:
-            loaded: object = json.loads(raw)
+            loaded = load_json(raw)
             if not isinstance(loaded, dict):
                 raise TypeError("expected a JSON object")
             payload = cast("dict[str, Any]", loaded)

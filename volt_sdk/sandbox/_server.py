@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import importlib.util
 import logging
 import math
 import os
-import signal
-import socket
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
-from types import FrameType, TracebackType
-from typing import TYPE_CHECKING, Any, Final, cast
-
-import uvicorn
-from uvicorn.config import LOGGING_CONFIG
+from types import TracebackType
+from typing import TYPE_CHECKING, Final
 
 from volt_sdk._network import is_loopback_host
 
-from ._app import CONNECTIONS, SandboxApp
+from ._app import SandboxApp
 from ._faults import FaultConfig, FaultState
 from ._schema import build_schema
 from ._store import OutboxMessage, Store, is_e164
+from ._uvicorn import ListeningServer, bind, config, endpoint_url, terminate_as_interrupt
 from ._webhooks import WebhookDelivery, WebhookDispatcher
 
 if TYPE_CHECKING:
@@ -42,77 +36,6 @@ DEFAULT_NUMBERS: Final[tuple[str, ...]] = ("+15555550123", "+15555550124", "+155
 
 _START_TIMEOUT: Final = 10.0
 _STOP_TIMEOUT: Final = 10.0
-
-
-def _fast_options() -> dict[str, Any]:
-    """The fastest uvicorn setup installed: httptools and uvloop when present."""
-    has_uvloop = importlib.util.find_spec("uvloop") is not None
-    return {"loop": "uvloop" if has_uvloop else "asyncio"}
-
-
-def _tracked(
-    registry: dict[tuple[object, object], asyncio.Transport],
-) -> type[asyncio.Protocol]:
-    """uvicorn's HTTP protocol, recording each connection's transport for the drop fault."""
-    try:
-        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-    except ImportError:  # pragma: no cover - httptools is part of the sandbox extra
-        from uvicorn.protocols.http.h11_impl import H11Protocol
-
-        class _TrackedH11(H11Protocol):
-            def connection_made(self, transport: asyncio.BaseTransport) -> None:
-                stream = cast(asyncio.Transport, transport)
-                super().connection_made(stream)
-                registry[(self.server, self.client)] = stream
-
-            def connection_lost(self, exc: Exception | None) -> None:
-                registry.pop((self.server, self.client), None)
-                super().connection_lost(exc)
-
-        return _TrackedH11
-
-    class _TrackedHttpTools(HttpToolsProtocol):
-        def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            stream = cast(asyncio.Transport, transport)  # uvicorn's servers are streams
-            super().connection_made(stream)
-            registry[(self.server, self.client)] = stream
-
-        def connection_lost(self, exc: Exception | None) -> None:
-            registry.pop((self.server, self.client), None)
-            super().connection_lost(exc)
-
-    return _TrackedHttpTools
-
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, calling back once it accepts connections."""
-
-    def __init__(self, config: uvicorn.Config, on_started: Callable[[], None]) -> None:
-        super().__init__(config)
-        self._on_started = on_started
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
-        if self.started:
-            self._on_started()
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """A bound socket: a busy port fails here, in the caller's thread, with a clear OSError."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-def _url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/graphql"
 
 
 class Sandbox:
@@ -146,6 +69,10 @@ class Sandbox:
         webhook_attempts: tries per webhook delivery, the first included.
         webhook_backoff: seconds before the first retry of a failed delivery,
             doubled for each further retry.
+        clock: the time in epoch seconds (default :func:`time.time`). Every timestamp,
+            every message's status and when its webhook events are due follow it: a
+            test that moves its own clock sees ``queued``, ``sent`` and the final
+            state without waiting. Retries of a webhook delivery wait in real time.
 
     :attr:`app` is the ASGI app, usable in process with ``httpx.ASGITransport``
     without starting a server. Every method is safe to call from any thread
@@ -167,6 +94,7 @@ class Sandbox:
         webhook_probe: bool = True,
         webhook_attempts: int = 5,
         webhook_backoff: float = 0.5,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if not isinstance(token, str) or not token.strip() or token != token.strip():
             raise ValueError("token: expected a non-empty string without surrounding spaces")
@@ -202,6 +130,8 @@ class Sandbox:
             or not 0 <= webhook_backoff <= 3600
         ):
             raise ValueError(f"webhook_backoff: expected seconds 0..3600, got {webhook_backoff!r}")
+        if not callable(clock):
+            raise TypeError(f"clock: expected a function returning epoch seconds, got {clock!r}")
         if not is_loopback_host(host):
             logger.warning(
                 "the Volt sandbox listens on %s, not loopback: anyone who can reach it and "
@@ -211,9 +141,11 @@ class Sandbox:
         self._token = token
         self._host = host
         self._port = port
-        self._store = Store(numbers=owned, db=db, pace=float(pace), page_size=page_size)
+        self._store = Store(
+            numbers=owned, db=db, pace=float(pace), page_size=page_size, clock=clock
+        )
         self._webhooks = WebhookDispatcher(
-            self._store, attempts=webhook_attempts, backoff=float(webhook_backoff)
+            self._store, attempts=webhook_attempts, backoff=float(webhook_backoff), clock=clock
         )
         self._store.event_sink = self._webhooks.message_event
         if webhook_probe:
@@ -231,7 +163,7 @@ class Sandbox:
         )
         self._app.reset_hooks.append(self._webhooks.clear)
         self._lock = threading.Lock()
-        self._server: _Server | None = None
+        self._server: ListeningServer | None = None
         self._thread: threading.Thread | None = None
         self._bound_port: int | None = None
 
@@ -252,7 +184,7 @@ class Sandbox:
         port = self._bound_port if self._bound_port is not None else self._port
         if port == 0:
             raise RuntimeError("the sandbox has no port yet: call start() first")
-        return _url(self._host, port)
+        return endpoint_url(self._host, port)
 
     @property
     def webhook_key_url(self) -> str:
@@ -283,10 +215,10 @@ class Sandbox:
                 raise RuntimeError("the sandbox is already running")
             if not self._finalizer.alive:
                 raise RuntimeError("the sandbox is closed")
-            sock = _bind(self._host, self._port)
+            sock = bind(self._host, self._port)
             port: int = sock.getsockname()[1]
             started = threading.Event()
-            server = _Server(_config(self._app, self._host, port, quiet=True), started.set)
+            server = ListeningServer(config(self._app, self._host, port, quiet=True), started.set)
             thread = threading.Thread(
                 target=server.run,
                 kwargs={"sockets": [sock]},
@@ -396,17 +328,17 @@ class Sandbox:
 
     def serve_forever(self, on_ready: Callable[[str], None] | None = None) -> None:
         """Serve in this thread until Ctrl-C or SIGTERM; ``on_ready(url)`` once it listens."""
-        sock = _bind(self._host, self._port)
+        sock = bind(self._host, self._port)
         port: int = sock.getsockname()[1]
-        url = _url(self._host, port)
+        url = endpoint_url(self._host, port)
 
         def started() -> None:
             self._bound_port = port
             if on_ready is not None:
                 on_ready(url)
 
-        server = _Server(_config(self._app, self._host, port, quiet=False), started)
-        restore = _terminate_as_interrupt()
+        server = ListeningServer(config(self._app, self._host, port, quiet=False), started)
+        restore = terminate_as_interrupt()
         try:
             server.run(sockets=[sock])
         except KeyboardInterrupt:
@@ -420,45 +352,6 @@ class Sandbox:
 def _shut(webhooks: WebhookDispatcher, store: Store) -> None:
     webhooks.close()
     store.close()
-
-
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, re-raised by uvicorn after its graceful shutdown."""
-
-
-def _terminate_as_interrupt() -> Callable[[], None]:
-    """Make SIGTERM end :func:`serve` like Ctrl-C (a clean return, the database closed)."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-
-    def on_terminate(signum: int, frame: FrameType | None) -> None:
-        raise _Terminated
-
-    previous = signal.signal(signal.SIGTERM, on_terminate)
-
-    def restore() -> None:
-        signal.signal(signal.SIGTERM, previous)
-
-    return restore
-
-
-def _config(app: SandboxApp, host: str, port: int, *, quiet: bool) -> uvicorn.Config:
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        http=_tracked(CONNECTIONS),
-        interface="asgi3",
-        lifespan="off",
-        access_log=False,
-        log_level="warning",
-        # In a test process, leave the user's logging configuration alone.
-        log_config=None if quiet else LOGGING_CONFIG,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=2,
-        **_fast_options(),
-    )
 
 
 def serve(

@@ -59,6 +59,9 @@ MAX_PENDING: Final = 10_000
 MAX_LOGGED: Final = 10_000
 PROBE_TIMEOUT: Final = 3.0
 DELIVERY_TIMEOUT: Final = 3.0
+CLOCK_POLL: Final = 0.02
+"""Seconds between two looks at an injected clock while an event waits for it: such a
+clock moves without telling anyone."""
 KEY_BITS: Final = 2048
 
 # Domains reserved for documentation and tests (RFC 2606, RFC 6761): nothing real
@@ -241,7 +244,12 @@ class WebhookDispatcher:
         self._backoff = backoff
         self._clock = clock
         self._cond = threading.Condition()
+        # Due in monotonic seconds: what is ready, and retries.
         self._heap: list[tuple[float, int, int, _Item]] = []
+        # Due in the sandbox's clock: events at a message's timestamps, which move
+        # to _heap when that clock reaches them.
+        self._timed: list[tuple[float, int, int, _Item]] = []
+        self._poll = None if clock is time.time else CLOCK_POLL
         self._order = itertools.count()
         self._generation = 0
         self._in_flight = 0
@@ -273,8 +281,7 @@ class WebhookDispatcher:
         event_id = f"evt_{uuid.uuid4().hex}"
         body = _document(event_id, event_type, when, _message_payload(event_type, message, inbound))
         event = _Event(event_id, event_type, message.account_phone, body)
-        delay = max(0.0, when - self._clock())
-        self._push(time.monotonic() + delay, event)
+        self._push(when, event, by_clock=True)
 
     # -- test helpers -----------------------------------------------------------------
 
@@ -287,7 +294,7 @@ class WebhookDispatcher:
         """Wait until nothing is queued or in flight; False if ``timeout`` passed first."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._heap or self._in_flight:
+            while self._heap or self._timed or self._in_flight:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
@@ -298,6 +305,7 @@ class WebhookDispatcher:
         """Forget queued deliveries and the log (an attempt in flight is not logged)."""
         with self._cond:
             self._heap.clear()
+            self._timed.clear()
             self._log.clear()
             self._generation += 1
             self._cond.notify_all()
@@ -307,6 +315,7 @@ class WebhookDispatcher:
         with self._cond:
             self._closed = True
             self._heap.clear()
+            self._timed.clear()
             thread, self._thread = self._thread, None
             self._cond.notify_all()
         if thread is not None and thread is not threading.current_thread():
@@ -318,14 +327,15 @@ class WebhookDispatcher:
 
     # -- the queue --------------------------------------------------------------------
 
-    def _push(self, due: float, item: _Item) -> None:
+    def _push(self, due: float, item: _Item, *, by_clock: bool = False) -> None:
         with self._cond:
             if self._closed:
                 return
-            if len(self._heap) >= MAX_PENDING:
+            if len(self._heap) + len(self._timed) >= MAX_PENDING:
                 logger.warning("sandbox webhooks: %d deliveries pending, dropping one", MAX_PENDING)
                 return
-            heapq.heappush(self._heap, (due, next(self._order), self._generation, item))
+            queue = self._timed if by_clock else self._heap
+            heapq.heappush(queue, (due, next(self._order), self._generation, item))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="volt-sandbox-webhooks", daemon=True
@@ -339,13 +349,11 @@ class WebhookDispatcher:
                 while True:
                     if self._closed:
                         return
-                    if self._heap:
-                        wait = self._heap[0][0] - time.monotonic()
-                        if wait <= 0:
-                            break
-                        self._cond.wait(wait)
-                    else:
-                        self._cond.wait()
+                    now = time.monotonic()
+                    self._release(now)
+                    if self._heap and self._heap[0][0] <= now:
+                        break
+                    self._cond.wait(self._wait(now))
                 _, _, generation, item = heapq.heappop(self._heap)
                 self._in_flight += 1
             try:
@@ -356,6 +364,25 @@ class WebhookDispatcher:
                 with self._cond:
                     self._in_flight -= 1
                     self._cond.notify_all()
+
+    def _release(self, now: float) -> None:
+        """Make the events the sandbox's clock has reached due now (holding the lock)."""
+        if not self._timed:
+            return
+        clock = self._clock()
+        while self._timed and self._timed[0][0] <= clock:
+            _, order, generation, item = heapq.heappop(self._timed)
+            heapq.heappush(self._heap, (now, order, generation, item))
+
+    def _wait(self, now: float) -> float | None:
+        """Seconds until the next delivery may be due; None: until told (holding the lock)."""
+        waits: list[float] = []
+        if self._heap:
+            waits.append(self._heap[0][0] - now)
+        if self._timed:
+            left = self._timed[0][0] - self._clock()
+            waits.append(left if self._poll is None else min(left, self._poll))
+        return max(0.0, min(waits)) if waits else None
 
     def _process(self, item: _Item, generation: int) -> None:
         if isinstance(item, _Event):

@@ -51,14 +51,7 @@ class StoreCore:
         self.event_sink: EventSink | None = None
         self.numbers: tuple[str, ...] = tuple(numbers)
         self._owned = frozenset(self.numbers)
-        path = ":memory:" if db is None else os.fspath(db)
-        # isolation_level=None: autocommit; multi-statement changes use explicit
-        # transactions (_transaction) so a crash never leaves half of one.
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        if path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+        self._db = _open(":memory:" if db is None else os.fspath(db))
         now = self._clock()
         with self._lock:
             self._db.execute(
@@ -129,6 +122,34 @@ class StoreCore:
                 argument=argument,
             )
         return value
+
+
+def _open(path: str) -> sqlite3.Connection:
+    """The database with the sandbox's tables; a ValueError naming ``db`` when ``path``
+    cannot be one (its directory is missing, it is another kind of file, it is locked)."""
+    if path != ":memory:":
+        folder = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(folder):
+            raise ValueError(f"db: {path!r} is in a directory that does not exist ({folder})")
+        if os.path.isdir(path):
+            raise ValueError(f"db: {path!r} is a directory; give the path of a file")
+    try:
+        # isolation_level=None: autocommit; multi-statement changes use explicit
+        # transactions (_transaction) so a crash never leaves half of one.
+        connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        try:
+            if path != ":memory:":
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+            connection.executescript(SCHEMA)
+        except BaseException:
+            connection.close()
+            raise
+    except sqlite3.OperationalError as exc:  # cannot open, locked, read-only
+        raise ValueError(f"db: cannot use {path!r}: {exc}") from None
+    except sqlite3.DatabaseError as exc:  # "file is not a database"
+        raise ValueError(f"db: {path!r} is not a SQLite database ({exc})") from None
+    return connection
 
 
 class _Transaction:
