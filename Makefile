@@ -6,10 +6,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-sources := volt_sdk tests bench codegen examples
+sources := volt_sdk tests bench codegen examples scripts
 SCHEMA := queries/schema.graphql
 
-.PHONY: help install generate generate-check lint format typecheck typecheck-dist test bench check demo clean schema schema-pull schema-diff
+.PHONY: help install generate generate-check lint format typecheck typecheck-dist test mutation bench check demo clean schema schema-pull schema-diff
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -45,6 +45,11 @@ typecheck-dist: $(STAMP)  ## The built wheel in a fresh venv: top-level names, v
 
 test: $(STAMP)  ## Run the test suite
 	$(PY) -m pytest
+
+# scripts/mutation.py (docs/mutation.md): a clean mutmut run, then per module killed/scored
+# and every surviving mutant; fails when a module kills under 95% of its mutants.
+mutation: $(STAMP)  ## Mutation testing of the delivery rules (mutmut): fail under 95% killed per module
+	$(PY) scripts/mutation.py
 
 bench: $(STAMP)  ## Run every benchmark (ratios against same-run baselines), write docs/benchmarks.md
 	$(PY) bench/run_all.py

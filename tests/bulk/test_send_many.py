@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections import Counter
 from collections.abc import AsyncIterator, Generator, Iterator
 
@@ -67,18 +66,25 @@ async def test_the_async_client_takes_an_async_iterable(volt_sandbox: Sandbox) -
 
 
 def test_results_come_in_completion_order_not_input_order() -> None:
-    # The first item is slow: every other one completes before it.
+    # The first item is answered only once the caller has every other result, so
+    # every other one completes before it (a timeout only keeps a bug from hanging).
+    others_done = threading.Event()
+
     def answer(request: httpx.Request) -> httpx.Response:
         _, variables = operation(request)
         if variables["to"] == recipient(0):
-            time.sleep(0.2)
+            others_done.wait(timeout=30)
         return httpx.Response(200, json={"data": {"createMessage": message_data()}})
 
+    order: list[int] = []
     with Volt(http_client=httpx.Client(transport=httpx.MockTransport(answer))) as volt:
         messages = (
             OutgoingMessage(to=recipient(i), from_="+15555550123", body="x") for i in range(6)
         )
-        order = [r.index for r in volt.send_many(messages, concurrency=3)]
+        for result in volt.send_many(messages, concurrency=3):
+            order.append(result.index)
+            if len(order) == 5:
+                others_done.set()
     assert sorted(order) == list(range(6))
     assert order[-1] == 0
 
@@ -87,13 +93,18 @@ def test_results_come_in_completion_order_not_input_order() -> None:
 def test_no_more_requests_run_at_once_than_the_concurrency(concurrency: int) -> None:
     lock = threading.Lock()
     in_flight = peak = 0
+    # The first requests are held until `concurrency` of them are in flight together
+    # (a timeout only keeps a bug from hanging); later ones are answered at once.
+    full = threading.Event()
 
     def answer(request: httpx.Request) -> httpx.Response:
         nonlocal in_flight, peak
         with lock:
             in_flight += 1
             peak = max(peak, in_flight)
-        time.sleep(0.01)
+            if in_flight == concurrency:
+                full.set()
+        full.wait(timeout=30)
         with lock:
             in_flight -= 1
         return httpx.Response(200, json={"data": {"createMessage": message_data()}})
@@ -108,12 +119,15 @@ def test_no_more_requests_run_at_once_than_the_concurrency(concurrency: int) -> 
 @pytest.mark.anyio
 async def test_the_async_client_respects_the_concurrency_too() -> None:
     in_flight = peak = 0
+    full = asyncio.Event()  # set once 5 requests are in flight together
 
     async def answer(request: httpx.Request) -> httpx.Response:
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
-        await asyncio.sleep(0.005)
+        if in_flight == 5:
+            full.set()
+        await asyncio.wait_for(full.wait(), timeout=30)
         in_flight -= 1
         return httpx.Response(200, json={"data": {"createMessage": message_data()}})
 

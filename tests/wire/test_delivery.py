@@ -162,16 +162,14 @@ def test_no_attempt_starts_after_the_deadline(
 
 
 def test_each_attempt_timeout_is_cut_to_what_is_left_of_the_deadline(
-    httpx_mock: HTTPXMock,
+    httpx_mock: HTTPXMock, fake_clock: FakeClock
 ) -> None:
     httpx_mock.add_response(json=GET)
     with Volt(timeout=30, deadline=2) as volt:
         volt.get_message("msg_1")
     request = httpx_mock.get_request()
     assert request is not None
-    timeouts = request.extensions["timeout"]
-    assert 1.5 < timeouts["read"] <= 2.0
-    assert timeouts["connect"] <= 2.0
+    assert request.extensions["timeout"] == {"connect": 2.0, "read": 2.0, "write": 2.0, "pool": 2.0}
 
 
 def test_with_options_changes_retries_for_some_calls_only(
@@ -419,7 +417,7 @@ async def test_the_concurrency_cap_bounds_requests_in_flight(httpx_mock: HTTPXMo
         nonlocal in_flight, peak
         in_flight += 1
         peak = max(peak, in_flight)
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0)  # let the other calls pile up at the cap
         in_flight -= 1
         return httpx.Response(200, json=GET)
 
