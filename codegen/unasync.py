@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (async source, blocking twin), relative to the repository root.
 FILES: tuple[tuple[str, str], ...] = (
     ("volt_sdk/_wire/_async_executor.py", "volt_sdk/_wire/_sync_executor.py"),
+    ("volt_sdk/_wire/_async_deadline.py", "volt_sdk/_wire/_sync_deadline.py"),
     ("volt_sdk/_client/_async_messages.py", "volt_sdk/_client/_sync_messages.py"),
     ("volt_sdk/_client/_async_account.py", "volt_sdk/_client/_sync_account.py"),
     ("volt_sdk/_client/_async_client.py", "volt_sdk/_client/_sync_client.py"),
@@ -55,7 +56,11 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"Asynchronous client", "Blocking client"),
     (r"async_sleep", "sleep"),
     (r"async_semaphore", "semaphore"),
-    (r"async_deadline", "deadline"),
+    (r"_AsyncDeadlineStream", "_DeadlineStream"),
+    (r"_AsyncDeadlineBackend", "_DeadlineBackend"),
+    (r"AsyncNetworkStream", "NetworkStream"),
+    (r"AsyncNetworkBackend", "NetworkBackend"),
+    (r"AsyncHTTPTransport", "HTTPTransport"),
     (r"aiter_raw", "iter_raw"),
     (r"new_async_http_client", "new_http_client"),
     (r"send_many_async", "send_many_sync"),

@@ -16,7 +16,6 @@ needs it, and importing it is a tenth of ``from volt_sdk import Volt``.
 from __future__ import annotations
 
 import contextvars
-import sys
 import threading
 import time
 from types import TracebackType
@@ -27,12 +26,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEADLINE",
-    "AsyncDeadline",
     "Deadline",
     "DeadlineExceededError",
-    "async_deadline",
     "async_semaphore",
     "async_sleep",
+    "cut_by_deadline",
+    "cut_to_deadline",
     "deadline",
     "monotonic",
     "semaphore",
@@ -77,24 +76,27 @@ def async_semaphore(limit: int) -> asyncio.BoundedSemaphore:
 
 
 class DeadlineExceededError(Exception):
-    """The wall-clock bound of a ``deadline()`` / ``async_deadline()`` block ran out."""
+    """The wall-clock bound of a ``deadline()`` block ran out."""
 
 
-#: The monotonic time the current blocking request must end by, or None. Set by
-#: :func:`deadline`; read by the network layer of the blocking client
-#: (``volt_sdk._wire._deadline``), which cuts every socket read to it, so that a
-#: server that trickles bytes cannot hold a call past it.
+#: The monotonic time the current request must end by, or None. Set by
+#: :func:`deadline`; read through :func:`cut_to_deadline` by the network layer
+#: of the clients' transports, which cuts every socket operation to it, so that
+#: a server that trickles bytes cannot hold a call past it.
 DEADLINE: Final[contextvars.ContextVar[float | None]] = contextvars.ContextVar(
     "volt_sdk_deadline", default=None
 )
 
 
 class Deadline:
-    """``with deadline(at):`` the blocking I/O inside ends by ``at`` (monotonic seconds).
+    """``with deadline(at):`` the I/O inside ends by ``at`` (monotonic seconds).
 
-    Enforced by the network layer (a blocking call cannot be interrupted from
-    outside): every read and write of the request's connection is cut to what is
-    left, and :class:`DeadlineExceededError` is raised once nothing is.
+    Enforced by the network layer of the clients' own transports
+    (``volt_sdk._wire._async_deadline`` and its blocking twin): every connect,
+    read and write of the request's connection is cut to what is left
+    (:func:`cut_to_deadline`), and :class:`DeadlineExceededError` is raised once
+    nothing is. The same in a thread and in a task: the deadline is a context
+    variable, and httpx does a request's I/O in the caller's thread or task.
     """
 
     __slots__ = ("_at", "_token")
@@ -116,59 +118,22 @@ class Deadline:
             DEADLINE.reset(self._token)
 
 
-class AsyncDeadline:
-    """``async with async_deadline(at):`` the awaits inside end by ``at`` (monotonic seconds).
-
-    The task is cancelled when ``at`` comes, whatever it awaits, and
-    :class:`DeadlineExceededError` is raised in its place; a cancellation from
-    elsewhere passes through untouched.
-    """
-
-    __slots__ = ("_at", "_expired", "_handle", "_task")
-
-    def __init__(self, at: float) -> None:
-        self._at = at
-        self._expired = False
-        self._handle: asyncio.TimerHandle | None = None
-        self._task: asyncio.Task[object] | None = None
-
-    async def __aenter__(self) -> None:
-        import asyncio
-
-        self._task = asyncio.current_task()
-        if self._task is None:
-            return
-        loop = asyncio.get_running_loop()
-        self._handle = loop.call_later(max(0.0, self._at - monotonic()), self._expire)
-
-    def _expire(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._expired = True
-            self._task.cancel()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        import asyncio
-
-        if self._handle is not None:
-            self._handle.cancel()
-        if not self._expired:
-            return
-        if sys.version_info >= (3, 11) and self._task is not None:
-            self._task.uncancel()
-        if exc_type is asyncio.CancelledError or exc_type is None:
-            raise DeadlineExceededError from None
-
-
 def deadline(at: float) -> Deadline:
     """See :class:`Deadline`."""
     return Deadline(at)
 
 
-def async_deadline(at: float) -> AsyncDeadline:
-    """See :class:`AsyncDeadline`."""
-    return AsyncDeadline(at)
+def cut_to_deadline(timeout: float | None) -> float | None:
+    """``timeout``, cut to what is left of the current deadline (when one is set)."""
+    at = DEADLINE.get()
+    if at is None:
+        return timeout
+    left = at - monotonic()
+    if left <= 0:
+        raise DeadlineExceededError
+    return left if timeout is None else min(timeout, left)
+
+
+def cut_by_deadline(timeout: float | None, cut: float | None) -> bool:
+    """Whether the deadline, not the phase's own ``timeout``, set the wait ``cut``."""
+    return cut is not None and (timeout is None or cut < timeout)

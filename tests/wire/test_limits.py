@@ -5,7 +5,6 @@ The same promises against a real misbehaving server are in ``tests/hostile``.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import zlib
@@ -31,7 +30,7 @@ from volt_sdk import (
     _concurrency,
 )
 from volt_sdk._errors import MAX_MESSAGE_CHARS
-from volt_sdk._wire import _deadline
+from volt_sdk._wire import _async_deadline, _sync_deadline
 
 GET = {"data": {"message": message_data()}}
 
@@ -220,47 +219,29 @@ def test_a_huge_id_makes_a_short_not_found_text(httpx_mock: HTTPXMock) -> None:
 # -- the deadline's backstops ----------------------------------------------------------------
 
 
-def test_the_blocking_backstop_cuts_each_socket_wait_to_what_is_left(
-    fake_clock: FakeClock,
-) -> None:
-    assert _deadline._cut(30.0) == 30.0  # no deadline set: the timeout as given
+def test_the_backstop_cuts_each_socket_wait_to_what_is_left(fake_clock: FakeClock) -> None:
+    cut = _concurrency.cut_to_deadline
+    assert cut(30.0) == 30.0  # no deadline set: the timeout as given
     with _concurrency.deadline(fake_clock.now + 2.5):
-        assert _deadline._cut(30.0) == 2.5
-        assert _deadline._cut(None) == 2.5
-        assert _deadline._cut(1.0) == 1.0
+        assert cut(30.0) == 2.5
+        assert cut(None) == 2.5
+        assert cut(1.0) == 1.0
+        assert _concurrency.cut_by_deadline(30.0, 2.5)
+        assert _concurrency.cut_by_deadline(None, 2.5)
+        assert not _concurrency.cut_by_deadline(1.0, 1.0)
         fake_clock.advance(2.5)
         with pytest.raises(_concurrency.DeadlineExceededError):
-            _deadline._cut(30.0)
-    assert _deadline._cut(30.0) == 30.0  # and gone again after the block
+            cut(30.0)
+    assert cut(30.0) == 30.0  # and gone again after the block
 
 
-def test_the_blocking_client_is_built_on_the_deadline_backend() -> None:
+def test_both_clients_are_built_on_the_deadline_backend() -> None:
     with Volt() as volt:
         pool = volt._http._transport._pool  # type: ignore[attr-defined]
-        assert isinstance(pool._network_backend, _deadline._DeadlineBackend)
-
-
-@pytest.mark.anyio
-async def test_the_async_backstop_cancels_what_the_task_awaits() -> None:
-    async def stuck() -> None:
-        async with _concurrency.async_deadline(_concurrency.monotonic() + 0.05):
-            await asyncio.sleep(3600)
-
-    with pytest.raises(_concurrency.DeadlineExceededError):
-        await asyncio.wait_for(stuck(), 30)
-
-
-@pytest.mark.anyio
-async def test_the_async_backstop_leaves_other_cancellations_alone() -> None:
-    async def stuck() -> None:
-        async with _concurrency.async_deadline(_concurrency.monotonic() + 3600):
-            await asyncio.sleep(3600)
-
-    task = asyncio.ensure_future(stuck())
-    await asyncio.sleep(0)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+        assert isinstance(pool._network_backend, _sync_deadline._DeadlineBackend)
+    client = AsyncVolt()
+    pool = client._http._transport._pool  # type: ignore[attr-defined]
+    assert isinstance(pool._network_backend, _async_deadline._AsyncDeadlineBackend)
 
 
 @pytest.mark.anyio

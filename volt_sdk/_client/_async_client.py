@@ -73,9 +73,8 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
             :class:`ResponseTooLargeError` without being read further.
         http_client: your own :class:`httpx.AsyncClient` (proxies, limits, event
             hooks). The token is still sent with every request. The client does not
-            close a client you passed in. The deadline cuts off a server that trickles
-            its answer on any transport with the async client; the blocking client
-            does so on its own transport only (README, "Delivery").
+            close a client you passed in. A server that trickles its answer is cut
+            off at the deadline on the client's own transport only (README, "Delivery").
 
     Raises:
         ConfigurationError: no token, or an option out of range.

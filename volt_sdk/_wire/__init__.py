@@ -6,15 +6,15 @@
   long to wait, the token bucket);
 - ``_response``: a response, or a failure to get one, mapped to data or a
   :class:`VoltError`; ``_body``: reading a body with the size cap;
-- ``_deadline``: the blocking client's socket-level deadline;
+- ``_async_deadline``: the deadline cut at the socket, and its generated twin;
 - ``_async_executor``: the loop that sends, waits and retries, written once for
   asyncio; ``_sync_executor`` is generated from it (``codegen/unasync.py``).
 
 Both clients sit on top; nothing here knows about them.
 """
 
+from ._async_deadline import new_async_http_client
 from ._async_executor import AsyncExecutor
-from ._deadline import new_async_http_client, new_http_client
 from ._request import RATE_LIMITED_OPERATIONS, Wire, client_reference
 from ._response import decode, parse_retry_after, transport_error
 from ._retry import (
@@ -24,6 +24,7 @@ from ._retry import (
     TokenBucket,
     may_have_reached_volt,
 )
+from ._sync_deadline import new_http_client
 from ._sync_executor import SyncExecutor
 
 __all__ = [

@@ -79,7 +79,7 @@ class AsyncExecutor:
             "POST", wire.url, content=content, headers=wire.headers, timeout=timeout
         )
         try:
-            async with _concurrency.async_deadline(deadline_at + DEADLINE_MARGIN):
+            with _concurrency.deadline(deadline_at + DEADLINE_MARGIN):
                 response = await http.send(request, auth=wire.auth, stream=True)
                 try:
                     body = CappedBody(response, wire.max_response_bytes, op.name)

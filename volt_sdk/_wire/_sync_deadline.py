@@ -1,17 +1,19 @@
-"""The blocking client's wall-clock deadline, enforced where a blocking call can be: the socket.
+# Generated from _async_deadline.py by codegen/unasync.py (make generate). Do not edit:
+# change _async_deadline.py and run `make generate`.
+"""The call's wall-clock deadline, enforced where it can be: at the socket.
 
 httpx bounds each read, not a whole response: a server that sends one byte a
-second keeps every read short and a call alive for ever. A blocking call cannot
-be interrupted from outside, so the blocking client's own transport runs on a
-network backend whose every connect, read and write is cut to what is left of
-the call's deadline (``volt_sdk._concurrency.DEADLINE``, set by the executor),
-and raises :class:`DeadlineExceededError` once nothing is left. The async client
-needs none of this: its executor cancels the awaiting task
-(``_concurrency.async_deadline``).
+second keeps every read short and a call alive for ever. So the clients' own
+transports run on a network backend whose every connect, read and write is cut
+to what is left of the call's deadline (``volt_sdk._concurrency.DEADLINE``, set
+by the executor around each attempt), and raises
+:class:`~volt_sdk._concurrency.DeadlineExceededError` once nothing is left. No
+timer is armed per request: the cut costs a clock reading per socket operation.
 
-A blocking ``http_client`` of your own keeps its transport: its calls are bounded
-per phase by the timeout, but a trickling server can hold them past the
-deadline (README, "Delivery").
+Written once, as async code (``_async_deadline.py``); the blocking twin is
+generated from it (``codegen/unasync.py``). An ``http_client`` of your own keeps
+its transport: its calls are bounded per phase by the timeout, but a server that
+trickles its answer can hold them past the deadline (README, "Delivery").
 """
 
 from __future__ import annotations
@@ -25,23 +27,7 @@ import httpx
 
 from volt_sdk import _concurrency
 
-__all__ = ["new_async_http_client", "new_http_client"]
-
-
-def _cut(timeout: float | None) -> float | None:
-    """``timeout``, cut to what is left of the current deadline (if any)."""
-    at = _concurrency.DEADLINE.get()
-    if at is None:
-        return timeout
-    left = at - _concurrency.monotonic()
-    if left <= 0:
-        raise _concurrency.DeadlineExceededError
-    return left if timeout is None else min(timeout, left)
-
-
-def _by_deadline(timeout: float | None, cut: float | None) -> bool:
-    """Whether the deadline, not the phase's own timeout, set the wait that ran out."""
-    return cut is not None and (timeout is None or cut < timeout)
+__all__ = ["new_http_client"]
 
 
 class _DeadlineStream(httpcore.NetworkStream):
@@ -51,20 +37,20 @@ class _DeadlineStream(httpcore.NetworkStream):
         self._stream = stream
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        cut = _cut(timeout)
+        cut = _concurrency.cut_to_deadline(timeout)
         try:
             return self._stream.read(max_bytes, cut)
         except httpcore.ReadTimeout:
-            if _by_deadline(timeout, cut):
+            if _concurrency.cut_by_deadline(timeout, cut):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        cut = _cut(timeout)
+        cut = _concurrency.cut_to_deadline(timeout)
         try:
             self._stream.write(buffer, cut)
         except httpcore.WriteTimeout:
-            if _by_deadline(timeout, cut):
+            if _concurrency.cut_by_deadline(timeout, cut):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
@@ -77,8 +63,8 @@ class _DeadlineStream(httpcore.NetworkStream):
         server_hostname: str | None = None,
         timeout: float | None = None,
     ) -> httpcore.NetworkStream:
-        tls = self._stream.start_tls(ssl_context, server_hostname, _cut(timeout))
-        return _DeadlineStream(tls)
+        cut = _concurrency.cut_to_deadline(timeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, cut))
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
@@ -98,8 +84,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
+        cut = _concurrency.cut_to_deadline(timeout)
         stream = self._backend.connect_tcp(
-            host, port, _cut(timeout), local_address=local_address, socket_options=socket_options
+            host, port, cut, local_address=local_address, socket_options=socket_options
         )
         return _DeadlineStream(stream)
 
@@ -109,7 +96,8 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._backend.connect_unix_socket(path, _cut(timeout), socket_options)
+        cut = _concurrency.cut_to_deadline(timeout)
+        stream = self._backend.connect_unix_socket(path, cut, socket_options)
         return _DeadlineStream(stream)
 
     def sleep(self, seconds: float) -> None:
@@ -117,7 +105,7 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 def new_http_client(timeout: httpx.Timeout) -> httpx.Client:
-    """The blocking client's own :class:`httpx.Client`, on the deadline-cutting backend."""
+    """The client's own :class:`httpx.Client`, on the deadline-cutting backend."""
     client = httpx.Client(timeout=timeout)
     # httpcore's pools take their network backend as a constructor argument only,
     # and httpx builds them itself (one per proxy from the environment too): the
@@ -130,8 +118,3 @@ def new_http_client(timeout: httpx.Timeout) -> httpx.Client:
                 pool._network_backend  # pyright: ignore[reportPrivateUsage]
             )
     return client
-
-
-def new_async_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The async client's own :class:`httpx.AsyncClient` (its deadline cancels the task)."""
-    return httpx.AsyncClient(timeout=timeout)

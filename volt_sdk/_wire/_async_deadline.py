@@ -1,0 +1,118 @@
+"""The call's wall-clock deadline, enforced where it can be: at the socket.
+
+httpx bounds each read, not a whole response: a server that sends one byte a
+second keeps every read short and a call alive for ever. So the clients' own
+transports run on a network backend whose every connect, read and write is cut
+to what is left of the call's deadline (``volt_sdk._concurrency.DEADLINE``, set
+by the executor around each attempt), and raises
+:class:`~volt_sdk._concurrency.DeadlineExceededError` once nothing is left. No
+timer is armed per request: the cut costs a clock reading per socket operation.
+
+Written once, as async code (``_async_deadline.py``); the blocking twin is
+generated from it (``codegen/unasync.py``). An ``http_client`` of your own keeps
+its transport: its calls are bounded per phase by the timeout, but a server that
+trickles its answer can hold them past the deadline (README, "Delivery").
+"""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterable
+from typing import Any
+
+import httpcore
+import httpx
+
+from volt_sdk import _concurrency
+
+__all__ = ["new_async_http_client"]
+
+
+class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        cut = _concurrency.cut_to_deadline(timeout)
+        try:
+            return await self._stream.read(max_bytes, cut)
+        except httpcore.ReadTimeout:
+            if _concurrency.cut_by_deadline(timeout, cut):
+                raise _concurrency.DeadlineExceededError from None
+            raise
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        cut = _concurrency.cut_to_deadline(timeout)
+        try:
+            await self._stream.write(buffer, cut)
+        except httpcore.WriteTimeout:
+            if _concurrency.cut_by_deadline(timeout, cut):
+                raise _concurrency.DeadlineExceededError from None
+            raise
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        cut = _concurrency.cut_to_deadline(timeout)
+        return _AsyncDeadlineStream(await self._stream.start_tls(ssl_context, server_hostname, cut))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
+    __slots__ = ("_backend",)
+
+    def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._backend = backend
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        cut = _concurrency.cut_to_deadline(timeout)
+        stream = await self._backend.connect_tcp(
+            host, port, cut, local_address=local_address, socket_options=socket_options
+        )
+        return _AsyncDeadlineStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        cut = _concurrency.cut_to_deadline(timeout)
+        stream = await self._backend.connect_unix_socket(path, cut, socket_options)
+        return _AsyncDeadlineStream(stream)
+
+    async def sleep(self, seconds: float) -> None:
+        await self._backend.sleep(seconds)
+
+
+def new_async_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
+    """The client's own :class:`httpx.AsyncClient`, on the deadline-cutting backend."""
+    client = httpx.AsyncClient(timeout=timeout)
+    # httpcore's pools take their network backend as a constructor argument only,
+    # and httpx builds them itself (one per proxy from the environment too): the
+    # backend is wrapped after.
+    mounts = client._mounts.values()  # pyright: ignore[reportPrivateUsage]
+    for transport in (client._transport, *mounts):  # pyright: ignore[reportPrivateUsage]
+        if isinstance(transport, httpx.AsyncHTTPTransport):
+            pool = transport._pool  # pyright: ignore[reportPrivateUsage]
+            pool._network_backend = _AsyncDeadlineBackend(  # pyright: ignore[reportPrivateUsage]
+                pool._network_backend  # pyright: ignore[reportPrivateUsage]
+            )
+    return client
