@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import volt_sdk
 
 EXPECTED = {
@@ -121,3 +123,19 @@ def test_every_public_name_is_lazily_importable_from_its_module() -> None:
     code = "import volt_sdk; print(volt_sdk.Message.__name__, volt_sdk.VoltError.__module__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["MessageFields", "volt_sdk._errors"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "absent"),
+    [
+        (
+            "from volt_sdk import OutgoingMessage, BulkResult",
+            ("asyncio", "sqlite3", "volt_sdk._client"),
+        ),
+        ("from volt_sdk import Volt", ("asyncio", "sqlite3", "volt_sdk_graphql.async_client")),
+    ],
+)
+def test_a_name_loads_only_what_it_needs(statement: str, absent: tuple[str, ...]) -> None:
+    code = f"import sys; {statement}; print(sorted(m for m in {absent!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
