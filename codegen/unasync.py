@@ -64,6 +64,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"aiter_raw", "iter_raw"),
     (r"new_async_http_client", "new_http_client"),
     (r"send_many_async", "send_many_sync"),
+    (r"outgoing_async", "outgoing"),
     (r"asyncio", "threading"),  # the concurrency gate's annotation
     (r"__aenter__", "__enter__"),
     (r"__aexit__", "__exit__"),

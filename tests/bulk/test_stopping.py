@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.bulk.helpers import FlakySandbox, flaky_volt, operation, outbox_counts, outgoing
-from volt_sdk import AsyncVolt, BulkResult, OutgoingMessage, Volt
+from volt_sdk import AsyncVolt, BulkResult, OutgoingMessage, ValidationError, Volt
 from volt_sdk._bulk import _drivers
 from volt_sdk.sandbox import Sandbox
 
@@ -165,3 +165,12 @@ async def test_cancelling_the_task_stops_the_sends_not_yet_made(volt_sandbox: Sa
         assert sends(transport) == sent_at_cancel
     assert sent_at_cancel < 40
     transport.close()
+
+
+def test_the_blocking_client_refuses_an_async_iterable_at_the_call() -> None:
+    async def items() -> AsyncIterator[OutgoingMessage]:
+        yield OutgoingMessage(to="+15555550145", from_="+15555550123", body="hi")
+
+    with Volt() as volt, pytest.raises(ValidationError, match=r"AsyncVolt\.send_many") as info:
+        volt.send_many(items())  # type: ignore[arg-type]  # refused before any iteration
+    assert (info.value.argument, info.value.reason) == ("messages", "not_a_list")

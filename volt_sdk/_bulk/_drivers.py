@@ -26,7 +26,7 @@ from volt_sdk._bulk._ledger import open_ledger
 from volt_sdk._bulk._options import BulkOptions
 from volt_sdk._bulk._run import PhoneRules, Run
 from volt_sdk._bulk._types import BulkResult, OutgoingMessage
-from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError, VoltError
+from volt_sdk._errors import MessageOutcomeUnknownError, VoltError
 from volt_sdk._models import Message
 
 if TYPE_CHECKING:
@@ -234,14 +234,6 @@ def send_many_sync(
     options: BulkOptions,
 ) -> Iterator[BulkResult]:
     """The blocking driver of :class:`Run` (see ``Volt.send_many``)."""
-    if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
-        raise ValidationError(
-            "messages: Volt.send_many takes an iterable; an async iterable goes to "
-            "AsyncVolt.send_many",
-            argument="messages",
-            value=messages,
-            reason="not_a_list",
-        )
     ledger = open_ledger(options.journal)
     run = Run(ledger, rules, options)
     source = iter(messages)

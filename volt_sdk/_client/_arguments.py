@@ -285,7 +285,20 @@ class ArgumentRules:
 
     @staticmethod
     def outgoing(messages: object) -> None:
-        """``send_many``'s ``messages``: an iterable (or async iterable) of OutgoingMessage."""
+        """``Volt.send_many``'s ``messages``: an iterable of OutgoingMessage."""
+        if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
+            raise ValidationError(
+                "messages: Volt.send_many takes an iterable; an async iterable goes to "
+                "AsyncVolt.send_many",
+                argument="messages",
+                value=messages,
+                reason="not_a_list",
+            )
+        ArgumentRules.outgoing_async(messages)
+
+    @staticmethod
+    def outgoing_async(messages: object) -> None:
+        """``AsyncVolt.send_many``'s ``messages``: an iterable or async iterable of them."""
         if not isinstance(messages, (Iterable, AsyncIterable)) or isinstance(
             messages, (str, bytes)
         ):

@@ -289,5 +289,5 @@ class AsyncMessageMethods(BaseVolt):
             reconcile_after=reconcile_after,
             max_attempts=max_attempts,
         )
-        self._rules.outgoing(messages)
+        self._rules.outgoing_async(messages)
         return send_many_async(self, self._rules, messages, options)
