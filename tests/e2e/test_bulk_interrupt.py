@@ -22,8 +22,7 @@ from typing import Any
 
 import pytest
 
-from .test_bulk_resume import TOKEN, control
-from .test_bulk_resume import server_url as server_url  # the same sandbox process fixture
+from .sandbox_process import TOKEN, control
 
 COUNT = 40
 FROM = "+15555550123"

@@ -20,19 +20,14 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest
-
 from . import bulk_worker
+from .sandbox_process import TOKEN, control
 
 WORKER = Path(bulk_worker.__file__)
-TOKEN = "bulk-e2e-token"
 FAULTS = {
     "seed": 20240501,
     "rate_5xx": 0.10,
@@ -41,61 +36,6 @@ FAULTS = {
     "latency": 0.002,
     "latency_jitter": 0.003,
 }
-SERVE = (
-    "from volt_sdk.sandbox import serve; "
-    f"serve(port=0, token={TOKEN!r}, "
-    "on_ready=lambda url: print('READY', url, flush=True))"
-)
-
-
-@pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVE],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = _readline(process, timeout=30.0)
-        assert first.startswith("READY "), first
-        url = first.split()[1]
-        assert url.startswith("http://127.0.0.1:")
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck server
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def _readline(process: subprocess.Popen[str], timeout: float) -> str:
-    """One line of ``process``'s output, or "" after ``timeout`` seconds."""
-    lines: list[str] = []
-    assert process.stdout is not None
-    stdout = process.stdout
-    reader = threading.Thread(target=lambda: lines.append(stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(timeout)
-    return lines[0] if lines else ""
-
-
-def control(url: str, method: str, route: str, payload: object = None) -> Any:
-    base = url.rsplit("/graphql", 1)[0]
-    response = httpx.request(
-        method,
-        f"{base}/_sandbox/{route}",
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        json=payload,
-        timeout=30,
-    )
-    response.raise_for_status()
-    return response.json()
 
 
 def worker(url: str, journal: Path, count: int, *extra: str) -> list[str]:
