@@ -177,7 +177,7 @@ async def send_many_async(
                 future = asyncio.ensure_future(_run_async_job(client, job, flight))
                 tasks[future] = (job, flight)
                 future.add_done_callback(on_done)
-            for result in run.take_results():
+            for result in run.hand_out():
                 yield result
             if run.finished():
                 return
@@ -222,7 +222,7 @@ async def send_many_async(
                 else:
                     run.release(job)
             ledger.commit()
-            run.take_results()
+            run.results.clear()  # nobody is left to hand them to: the journal has them
         finally:
             ledger.close()
 
@@ -279,7 +279,7 @@ def send_many_sync(
     finally:
         try:
             _stop_sync(run, stop, futures)
-            run.take_results()
+            run.results.clear()  # nobody is left to hand them to: the journal has them
             # Threads still in a request are not waited for: their items are reported
             # unknown and the journal reconciles them on the next run.
             pool.shutdown(wait=False, cancel_futures=True)

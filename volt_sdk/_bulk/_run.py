@@ -434,11 +434,6 @@ class Run:
             "run again with the journal to reconcile it",
         )
 
-    def take_results(self) -> list[BulkResult]:
-        results = list(self.results)
-        self.results.clear()
-        return results
-
     def hand_out(self) -> Iterator[BulkResult]:
         """The results, one at a time, each taken off the queue as it is handed out.
 
