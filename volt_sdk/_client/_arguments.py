@@ -286,12 +286,13 @@ class ArgumentRules:
     @staticmethod
     def outgoing(messages: object) -> None:
         """``Volt.send_many``'s ``messages``: an iterable of OutgoingMessage."""
+        given = messages  # as given, not as narrowed below
         if isinstance(messages, AsyncIterable) and not isinstance(messages, Iterable):
             raise ValidationError(
                 "messages: Volt.send_many takes an iterable; an async iterable goes to "
                 "AsyncVolt.send_many",
                 argument="messages",
-                value=messages,
+                value=given,
                 reason="not_a_list",
             )
         ArgumentRules.outgoing_async(messages)
