@@ -63,6 +63,7 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"AsyncHTTPTransport", "HTTPTransport"),
     (r"aiter_raw", "iter_raw"),
     (r"new_async_http_client", "new_http_client"),
+    (r"widen_async_pool", "widen_pool"),
     (r"send_many_async", "send_many_sync"),
     (r"outgoing_async", "outgoing"),
     (r"asyncio", "threading"),  # the concurrency gate's annotation

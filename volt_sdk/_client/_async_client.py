@@ -21,6 +21,7 @@ from volt_sdk._wire import (
     DEFAULT_MAX_RETRIES,
     AsyncExecutor,
     new_async_http_client,
+    widen_async_pool,
 )
 
 from ._async_account import AsyncAccountMethods
@@ -67,14 +68,16 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
         max_rate: at most this many messages per second, shared by every call of
             this client and of its ``with_options`` copies. Default: no limit.
         max_concurrency: at most this many requests in flight at once, shared
-            likewise. Default: no limit.
+            likewise; the client's own connection pool is sized to match.
+            Default: no limit (and a pool of 100 connections).
         max_response_bytes: the largest answer read, in bytes after
             decompression (default 4 MiB); a larger one raises
             :class:`ResponseTooLargeError` without being read further.
         http_client: your own :class:`httpx.AsyncClient` (proxies, limits, event
-            hooks). The token is still sent with every request. The client does not
-            close a client you passed in. A server that trickles its answer is cut
-            off at the deadline on the client's own transport only (README, "Delivery").
+            hooks; README, "Performance"). The token is still
+            sent with every request. The client does not close a client you
+            passed in. A server that trickles its answer is cut off at the
+            deadline on the client's own transport only (README, "Delivery").
 
     Raises:
         ConfigurationError: no token, or an option out of range.
@@ -109,7 +112,12 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
             http_client=http_client,
             client_type=httpx.AsyncClient,
         )
-        self._http = http_client or new_async_http_client(self._config.timeout)
+        if http_client is None:
+            self._http = new_async_http_client(self._config.timeout, max_concurrency)
+        else:
+            self._http = http_client
+            if max_concurrency:
+                widen_async_pool(http_client, max_concurrency, owned=False)
         self._gate = _concurrency.async_semaphore(max_concurrency) if max_concurrency else None
         self._gql = self._operations()
 

@@ -19,7 +19,7 @@ from volt_sdk._errors import (
     TransportError,
 )
 from volt_sdk._models import ConversationPage, Message
-from volt_sdk._wire import may_have_reached_volt
+from volt_sdk._wire import may_have_reached_volt, widen_async_pool
 
 from ._base import BaseVolt
 from ._conversations import MAX_CONVERSATION_PAGES, Paging, Reconciler
@@ -27,6 +27,8 @@ from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
 
 if TYPE_CHECKING:
     import os
+
+    import httpx
 
     from volt_sdk._bulk import BulkResult, OutgoingMessage
     from volt_sdk_graphql.async_client import AsyncVoltGraphQL
@@ -38,6 +40,7 @@ class AsyncMessageMethods(BaseVolt):
     """Messages: :meth:`send_message`, lookups, conversations, reconciliation, ``send_many``."""
 
     _gql: AsyncVoltGraphQL
+    _http: httpx.AsyncClient
 
     async def send_message(
         self,
@@ -290,4 +293,5 @@ class AsyncMessageMethods(BaseVolt):
             max_attempts=max_attempts,
         )
         self._rules.outgoing_async(messages)
+        widen_async_pool(self._http, options.concurrency, owned=self._owns_http_client)
         return send_many_async(self, self._rules, messages, options)

@@ -21,7 +21,7 @@ from volt_sdk._errors import (
     TransportError,
 )
 from volt_sdk._models import ConversationPage, Message
-from volt_sdk._wire import may_have_reached_volt
+from volt_sdk._wire import may_have_reached_volt, widen_pool
 
 from ._base import BaseVolt
 from ._conversations import MAX_CONVERSATION_PAGES, Paging, Reconciler
@@ -29,6 +29,8 @@ from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
 
 if TYPE_CHECKING:
     import os
+
+    import httpx
 
     from volt_sdk._bulk import BulkResult, OutgoingMessage
     from volt_sdk_graphql.client import VoltGraphQL
@@ -40,6 +42,7 @@ class MessageMethods(BaseVolt):
     """Messages: :meth:`send_message`, lookups, conversations, reconciliation, ``send_many``."""
 
     _gql: VoltGraphQL
+    _http: httpx.Client
 
     def send_message(
         self,
@@ -291,4 +294,5 @@ class MessageMethods(BaseVolt):
             max_attempts=max_attempts,
         )
         self._rules.outgoing(messages)
+        widen_pool(self._http, options.concurrency, owned=self._owns_http_client)
         return send_many_sync(self, self._rules, messages, options)

@@ -13,7 +13,7 @@
 Both clients sit on top; nothing here knows about them.
 """
 
-from ._async_deadline import new_async_http_client
+from ._async_deadline import DEFAULT_CONNECTIONS, new_async_http_client, widen_async_pool
 from ._async_executor import AsyncExecutor
 from ._request import RATE_LIMITED_OPERATIONS, Wire, client_reference
 from ._response import decode, parse_retry_after, transport_error
@@ -24,10 +24,11 @@ from ._retry import (
     TokenBucket,
     may_have_reached_volt,
 )
-from ._sync_deadline import new_http_client
+from ._sync_deadline import new_http_client, widen_pool
 from ._sync_executor import SyncExecutor
 
 __all__ = [
+    "DEFAULT_CONNECTIONS",
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RETRIES",
     "RATE_LIMITED_OPERATIONS",
@@ -43,4 +44,6 @@ __all__ = [
     "new_http_client",
     "parse_retry_after",
     "transport_error",
+    "widen_async_pool",
+    "widen_pool",
 ]

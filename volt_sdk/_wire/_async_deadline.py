@@ -17,15 +17,18 @@ trickles its answer can hold them past the deadline (README, "Delivery").
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, Final
 
 import httpcore
 import httpx
 
 from volt_sdk import _concurrency
 
-__all__ = ["new_async_http_client"]
+__all__ = ["DEFAULT_CONNECTIONS", "new_async_http_client", "widen_async_pool"]
+
+#: The connection pool's size when nothing sets it: httpx's own default.
+DEFAULT_CONNECTIONS: Final = 100
 
 
 class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
@@ -102,17 +105,52 @@ class _AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         await self._backend.sleep(seconds)
 
 
-def new_async_http_client(timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The client's own :class:`httpx.AsyncClient`, on the deadline-cutting backend."""
-    client = httpx.AsyncClient(timeout=timeout)
+def new_async_http_client(
+    timeout: httpx.Timeout, connections: int | None = None
+) -> httpx.AsyncClient:
+    """The client's own :class:`httpx.AsyncClient`, on the deadline-cutting backend.
+
+    Its pool holds ``connections`` (default :data:`DEFAULT_CONNECTIONS`), and keeps
+    them all alive between requests: httpx's default keeps 20, so that under more
+    load than that every request past the 20th opened and closed a connection.
+    """
+    size = connections or DEFAULT_CONNECTIONS
+    client = httpx.AsyncClient(
+        timeout=timeout,
+        limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+    )
     # httpcore's pools take their network backend as a constructor argument only,
     # and httpx builds them itself (one per proxy from the environment too): the
     # backend is wrapped after.
-    mounts = client._mounts.values()  # pyright: ignore[reportPrivateUsage]
-    for transport in (client._transport, *mounts):  # pyright: ignore[reportPrivateUsage]
+    for transport in _transports(client):
         if isinstance(transport, httpx.AsyncHTTPTransport):
             pool = transport._pool  # pyright: ignore[reportPrivateUsage]
             pool._network_backend = _AsyncDeadlineBackend(  # pyright: ignore[reportPrivateUsage]
                 pool._network_backend  # pyright: ignore[reportPrivateUsage]
             )
     return client
+
+
+def widen_async_pool(client: httpx.AsyncClient, connections: int, *, owned: bool) -> None:
+    """Let ``client``'s pools hold at least ``connections``, so that none queues
+    the requests a caller allowed (``send_many``'s ``concurrency``).
+
+    httpx's pools only when the client is the SDK's own (``owned``); a transport
+    of the SDK's own making (:class:`volt_sdk.AioHttpClient`'s) decides for itself.
+    """
+    for transport in _transports(client):
+        if isinstance(transport, httpx.AsyncHTTPTransport):
+            if owned:
+                pool = transport._pool  # pyright: ignore[reportPrivateUsage]
+                if pool._max_connections < connections:  # pyright: ignore[reportPrivateUsage]
+                    pool._max_connections = connections  # pyright: ignore[reportPrivateUsage]
+                    pool._max_keepalive_connections = connections  # pyright: ignore[reportPrivateUsage]
+        else:
+            widen = getattr(transport, "widen_pool", None)
+            if callable(widen):
+                widen(connections)
+
+
+def _transports(client: httpx.AsyncClient) -> Iterator[object]:
+    yield client._transport  # pyright: ignore[reportPrivateUsage]
+    yield from client._mounts.values()  # pyright: ignore[reportPrivateUsage]
