@@ -68,12 +68,14 @@ if TYPE_CHECKING:
     from ._phone import normalize_phone
     from ._timestamps import parse_timestamp
     from ._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES
+    from ._wire._aiohttp import AioHttpClient
 
 _LAZY: dict[str, str] = {
     "APIError": "._errors",
     "APIStatusError": "._errors",
     "Account": "._models",
-    "AsyncVolt": "._client",
+    "AioHttpClient": "._wire._aiohttp",
+    "AsyncVolt": "._client._async_client",
     "AuthenticationError": "._errors",
     "BulkResult": "._bulk",
     "BulkStatus": "._bulk",
@@ -107,7 +109,7 @@ _LAZY: dict[str, str] = {
     "SegmentInfo": "._message",
     "TransportError": "._errors",
     "ValidationError": "._errors",
-    "Volt": "._client",
+    "Volt": "._client._sync_client",
     "VoltConnectionError": "._errors",
     "VoltError": "._errors",
     "VoltTimeoutError": "._errors",
@@ -145,6 +147,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "Account",
+    "AioHttpClient",
     "AsyncVolt",
     "AuthenticationError",
     "BulkResult",

@@ -85,8 +85,12 @@ class BearerAuth(httpx.Auth):
         """``exc`` to chain to an error, or None when its text quotes the token."""
         return None if self._token and self._token in str(exc) else exc
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+    def apply(self, request: httpx.Request) -> None:
+        """Set the ``Authorization`` header of ``request``."""
         request.headers["Authorization"] = self._header
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        self.apply(request)
         yield request
 
     def __repr__(self) -> str:

@@ -1,6 +1,6 @@
 """A ``Volt.send_many`` run over N recipients, one JSON line per result (for test_bulk_resume).
 
-    python tests/e2e/bulk_worker.py URL TOKEN JOURNAL --count 2000 [--client async]
+    python tests/e2e/bulk_worker.py URL TOKEN JOURNAL --count 2000 [--client async|aiohttp]
 
 Recipient i is ``+1555<3_000_000 + i>`` with key ``cust-<i>`` and a body naming
 it. The last line is ``{"done": true}`` once every result was printed.
@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import Iterator
 
-from volt_sdk import AsyncVolt, BulkResult, OutgoingMessage, Volt
+from volt_sdk import AioHttpClient, AsyncVolt, BulkResult, OutgoingMessage, Volt
 
 SENDER = "+15555550123"
 
@@ -57,7 +58,8 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--reconcile-after", type=float, default=0.2)
-    parser.add_argument("--client", choices=["sync", "async"], default="sync")
+    # async over httpx, or over aiohttp (volt_sdk.AioHttpClient)
+    parser.add_argument("--client", choices=["sync", "async", "aiohttp"], default="sync")
     # With 10% of requests answered 5xx, an item whose five attempts all draw one
     # ends "unknown" (correctly): 1e-5 per item, 2% of 2,000-item runs. Ten
     # attempts make every item end "sent" in all but 2e-7 of runs.
@@ -76,7 +78,12 @@ def main() -> int:
     else:
 
         async def run() -> None:
-            async with AsyncVolt(base_url=args.url, token=args.token) as volt:
+            async with contextlib.AsyncExitStack() as stack:
+                http = None
+                if args.client == "aiohttp":
+                    http = await stack.enter_async_context(AioHttpClient())
+                volt = AsyncVolt(base_url=args.url, token=args.token, http_client=http)
+                await stack.enter_async_context(volt)
                 async for result in volt.send_many(messages(args.count), **options):
                     print(line(result), flush=True)
 

@@ -24,6 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from . import bulk_worker
 from .sandbox_process import TOKEN, control
 
@@ -103,20 +105,21 @@ def check_exactly_once(
     return Counter(r["status"] for r in report)
 
 
+@pytest.mark.parametrize("client", ["sync", "aiohttp"])
 def test_a_killed_bulk_run_resumed_with_its_journal_sends_each_message_exactly_once(
-    server_url: str, tmp_path: Path
+    server_url: str, tmp_path: Path, client: str
 ) -> None:
     count = 2000
     control(server_url, "POST", "reset")
     control(server_url, "POST", "faults", FAULTS)
     journal = tmp_path / "campaign.journal"
 
-    before_kill = run_and_kill(worker(server_url, journal, count), after=600)
+    before_kill = run_and_kill(worker(server_url, journal, count, "--client", client), after=600)
     assert len(before_kill) == 600
     stored_at_kill = len(control(server_url, "GET", "outbox"))
     assert stored_at_kill < count  # the kill did stop it part-way
 
-    report = run_to_completion(worker(server_url, journal, count))
+    report = run_to_completion(worker(server_url, journal, count, "--client", client))
     outbox = control(server_url, "GET", "outbox")
     statuses = check_exactly_once(report, outbox, count)
 
@@ -137,11 +140,12 @@ def test_a_killed_bulk_run_resumed_with_its_journal_sends_each_message_exactly_o
         "outbox": len(outbox),
         "duplicates": 0,
     }
-    print(f"\nresume run: {json.dumps(summary)}")
+    print(f"\nresume run ({client}): {json.dumps(summary)}")
 
 
+@pytest.mark.parametrize("client", ["async", "aiohttp"])
 def test_messages_stored_although_the_client_saw_an_error_are_found_not_resent(
-    server_url: str, tmp_path: Path
+    server_url: str, tmp_path: Path, client: str
 ) -> None:
     count = 300
     control(server_url, "POST", "reset")
@@ -152,13 +156,12 @@ def test_messages_stored_although_the_client_saw_an_error_are_found_not_resent(
         {**FAULTS, "rate_5xx": 0.05, "rate_429": 0.05, "rate_drop": 0.10, "rate_malformed": 0.05},
     )
     report = run_to_completion(
-        worker(server_url, tmp_path / "j", count, "--client", "async", "--reconcile-after", "0.1")
+        worker(server_url, tmp_path / "j", count, "--client", client, "--reconcile-after", "0.1")
     )
     outbox = control(server_url, "GET", "outbox")
     statuses = check_exactly_once(report, outbox, count)
     reconciled = sum(r["reconciled"] for r in report)
     assert reconciled > 0
     assert statuses["sent"] == count
-    print(
-        f"\ndrop run: {json.dumps({**statuses, 'reconciled': reconciled, 'outbox': len(outbox)})}"
-    )
+    summary = {**statuses, "reconciled": reconciled, "outbox": len(outbox)}
+    print(f"\ndrop run ({client}): {json.dumps(summary)}")

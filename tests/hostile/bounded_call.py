@@ -1,6 +1,6 @@
 """One call in a fresh process, measured: ``python -m tests.hostile.bounded_call SPEC``.
 
-``SPEC`` is a JSON object: ``client`` (``"Volt"`` or ``"AsyncVolt"``), ``method``
+``SPEC`` is a JSON object: ``client`` (a class name of tests/transports.py), ``method``
 and ``kwargs`` (the call), ``options`` (the client's). The process prints one JSON
 line: what the call returned or raised (type, its classes, its cause's, the
 ``limit`` attribute, the length of its text), the seconds it took, the process's
@@ -90,8 +90,10 @@ def main(argv: list[str]) -> int:
     sdk_logger.addHandler(records)
 
     import volt_sdk
+    from tests.transports import CLIENT_CLASSES
 
-    client_class = getattr(volt_sdk, spec["client"])
+    by_name = {cls.__name__: cls for cls in CLIENT_CLASSES.values()}
+    client_class = by_name[spec["client"]]
     method: str = spec["method"]
     kwargs: dict[str, Any] = spec["kwargs"]
     client = client_class(**spec["options"])
@@ -99,11 +101,12 @@ def main(argv: list[str]) -> int:
     error: Exception | None = None
     started = time.monotonic()
     try:
-        if spec["client"] == "AsyncVolt":
+        if isinstance(client, volt_sdk.AsyncVolt):
+            async_client = client
 
             async def run() -> object:
-                async with client:
-                    return await getattr(client, method)(**kwargs)
+                async with async_client:
+                    return await getattr(async_client, method)(**kwargs)
 
             result = asyncio.run(run())
         else:

@@ -1,8 +1,9 @@
 """Fixtures of the hostile-server tests.
 
 ``arena`` is what most tests take: a fresh :class:`HostileServer` (shut down after
-the test), the client class under test (every test runs with ``Volt`` and with
-``AsyncVolt``), a distinctive token, and the ``volt_sdk`` logs at DEBUG::
+the test), the client class under test (every test runs with ``Volt``, with
+``AsyncVolt`` and with ``AsyncVolt`` over ``AioHttpClient``: tests/transports.py),
+a distinctive token, and the ``volt_sdk`` logs at DEBUG::
 
     @pytest.mark.anyio
     async def test_something(arena: Arena) -> None:
@@ -19,15 +20,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from volt_sdk import AsyncVolt, Volt
+from tests.transports import CLIENT_CLASSES
 
 from .answers import GzipBomb, build_gzip_bomb
 from .harness import Arena, ClientClass, volt_logs
 from .server import HostileServer
 
 
-@pytest.fixture(params=[Volt, AsyncVolt], ids=["Volt", "AsyncVolt"])
+@pytest.fixture(params=list(CLIENT_CLASSES.values()), ids=list(CLIENT_CLASSES))
 def client_class(request: pytest.FixtureRequest) -> ClientClass:
+    """``Volt``, ``AsyncVolt``, and ``AsyncVolt`` over ``AioHttpClient``."""
     cls: ClientClass = request.param
     return cls
 

@@ -20,6 +20,7 @@ EXPECTED = {
     "APIError",
     "APIStatusError",
     "Account",
+    "AioHttpClient",
     "AsyncVolt",
     "AuthenticationError",
     "BulkResult",

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.e2e.sandbox_process import SERVE, TOKEN, control, readline
 from tests.payloads import message_data
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
 # The examples of a test and of reconciliation get their own tests below; the
 # others run as scripts against a mocked Volt.
-SPECIAL = ("def test_", "reconcile_message", "volt_sdk.webhooks")
+SPECIAL = ("def test_", "reconcile_message", "volt_sdk.webhooks", "AioHttpClient")
 SCRIPTS = [b for b in BLOCKS if not any(marker in b for marker in SPECIAL)]
 
 
@@ -47,6 +50,30 @@ def test_the_testing_your_code_example_passes_against_the_sandbox(volt_sandbox: 
     namespace: dict[str, Any] = {"__name__": "readme_example"}
     exec(compile(source, str(README), "exec"), namespace)
     namespace["test_sends_the_code"](volt_sandbox)
+
+
+def test_the_performance_example_sends_over_aiohttp_to_a_sandbox_process(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # aiohttp's sockets are beyond httpx's mocks: the example meets a real server.
+    (source,) = [b for b in BLOCKS if "AioHttpClient" in b]
+    process = subprocess.Popen(
+        [sys.executable, "-c", SERVE], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
+    try:
+        ready = readline(process, timeout=30.0)
+        assert ready.startswith("READY "), ready
+        url = ready.split()[1]
+        monkeypatch.setenv("VOLT_API_URL", url)
+        monkeypatch.setenv("VOLT_API_TOKEN", TOKEN)
+        exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
+        assert capsys.readouterr().out.strip() == "100 sent"
+        assert len(control(url, "GET", "outbox")) == 100
+    finally:
+        process.terminate()
+        process.wait(10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def test_the_outcome_unknown_example_reconciles_a_send_that_got_a_503(
