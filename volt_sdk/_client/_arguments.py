@@ -9,16 +9,21 @@ ones, so they cannot drift apart, and nothing is sent when an argument is refuse
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Collection, Iterable, Mapping, Sequence
-from typing import Any, Final, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 from volt_sdk._config import ClientConfig, is_finite_number
 from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError, quote_value
 from volt_sdk._message import check_http_url, check_utf8, validate_message
 from volt_sdk._phone import normalize_phone
 from volt_sdk._wire import client_reference
-from volt_sdk_graphql.base_model import UNSET, UnsetType
 from volt_sdk_graphql.enums import WebhookEventType
-from volt_sdk_graphql.input_types import ContactCustomFieldInput, ListQuery
+
+# The generated models (pydantic's machinery) are imported where a value is
+# built, not with the clients: ``from volt_sdk import Volt`` stays cheap, and the
+# first call loads them with the generated operations anyway.
+if TYPE_CHECKING:
+    from volt_sdk_graphql.base_model import UnsetType
+    from volt_sdk_graphql.input_types import ContactCustomFieldInput, ListQuery
 
 __all__ = [
     "AddContactsArgs",
@@ -51,6 +56,8 @@ def _check_iterable(value: object, argument: str, expected: str) -> None:
 
 def _absent_if_none(value: _T | None) -> _T | UnsetType:
     """GraphQL tells "absent" from null: an argument not given is left out, never sent as null."""
+    from volt_sdk_graphql.base_model import UNSET
+
     return UNSET if value is None else value
 
 
@@ -368,6 +375,8 @@ class ArgumentRules:
                 value=fields,
                 reason="not_a_mapping",
             )
+        from volt_sdk_graphql.input_types import ContactCustomFieldInput
+
         result: list[ContactCustomFieldInput] = []
         for key, value in fields.items():
             ArgumentRules.text(key, "custom_fields key")
@@ -396,4 +405,6 @@ def _list_query(name: str, source_list_name: str | None, name_search_term: str |
         fields["name_search_term"] = ArgumentRules.text(
             name_search_term, "name_search_term", allow_empty=True
         )
+    from volt_sdk_graphql.input_types import ListQuery
+
     return ListQuery(**fields)

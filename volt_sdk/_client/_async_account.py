@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from volt_sdk._models import Contact, ContactList, Wave, Webhook, WebhookEventType
-
 from ._base import BaseVolt
 from ._results import RESPONSE_SHAPE, found, returned
 
+# The models (pydantic's machinery) load with the first call, not with the client.
 if TYPE_CHECKING:
+    from volt_sdk._models import Contact, ContactList, Wave, Webhook, WebhookEventType
     from volt_sdk_graphql.async_client import AsyncVoltGraphQL
 
 __all__ = ["AsyncAccountMethods"]

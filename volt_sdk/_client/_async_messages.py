@@ -18,19 +18,20 @@ from volt_sdk._errors import (
     MessageOutcomeUnknownError,
     TransportError,
 )
-from volt_sdk._models import ConversationPage, Message
 from volt_sdk._wire import may_have_reached_volt, widen_async_pool
 
 from ._base import BaseVolt
-from ._conversations import MAX_CONVERSATION_PAGES, Paging, Reconciler
 from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
 
+# The models (pydantic's machinery) and the paging rules are imported on first
+# use, not with the client: ``from volt_sdk import Volt`` stays cheap (bench/imports.py).
 if TYPE_CHECKING:
     import os
 
     import httpx
 
     from volt_sdk._bulk import BulkResult, OutgoingMessage
+    from volt_sdk._models import ConversationPage, Message
     from volt_sdk_graphql.async_client import AsyncVoltGraphQL
 
 __all__ = ["AsyncMessageMethods"]
@@ -159,6 +160,8 @@ class AsyncMessageMethods(BaseVolt):
         Raises:
             VoltError: as :meth:`get_conversation`, when a page is requested.
         """
+        from ._conversations import MAX_CONVERSATION_PAGES, Paging
+
         paging = Paging(before)
         for _ in range(MAX_CONVERSATION_PAGES):
             page = await self.get_conversation(to=to, from_=from_, before=paging.cursor)
@@ -217,6 +220,8 @@ class AsyncMessageMethods(BaseVolt):
         Raises:
             VoltError: as :meth:`get_conversation`, when a page is requested.
         """
+        from ._conversations import Reconciler
+
         self._rules.reconcile(unknown, exclude_ids, clock_skew, max_pages)
         reconciler = Reconciler(unknown, exclude_ids, clock_skew, max_pages)
         async for page in self.iter_conversation_pages(to=unknown.to, from_=unknown.from_):

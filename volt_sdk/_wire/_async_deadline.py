@@ -18,12 +18,22 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpcore
 import httpx
 
 from volt_sdk import _concurrency
+
+if TYPE_CHECKING:
+    import httpcore
+    from httpcore import AsyncNetworkBackend, AsyncNetworkStream
+else:
+    # httpcore (with h11 and anyio) is imported by httpx only when a transport is
+    # built, not at ``import httpx``; at run time these bases are plain ``object``
+    # (httpcore checks no stream's or backend's class), so that importing the
+    # client costs no more than importing httpx. Its exceptions are imported
+    # where one is caught, by then long loaded.
+    AsyncNetworkBackend = AsyncNetworkStream = object
 
 __all__ = ["DEFAULT_CONNECTIONS", "new_async_http_client", "widen_async_pool"]
 
@@ -31,7 +41,7 @@ __all__ = ["DEFAULT_CONNECTIONS", "new_async_http_client", "widen_async_pool"]
 DEFAULT_CONNECTIONS: Final = 100
 
 
-class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
+class _AsyncDeadlineStream(AsyncNetworkStream):
     __slots__ = ("_stream",)
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
@@ -41,8 +51,12 @@ class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         cut = _concurrency.cut_to_deadline(timeout)
         try:
             return await self._stream.read(max_bytes, cut)
-        except httpcore.ReadTimeout:
-            if _concurrency.cut_by_deadline(timeout, cut):
+        except Exception as error:
+            import httpcore
+
+            if isinstance(error, httpcore.ReadTimeout) and _concurrency.cut_by_deadline(
+                timeout, cut
+            ):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
@@ -50,8 +64,12 @@ class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         cut = _concurrency.cut_to_deadline(timeout)
         try:
             await self._stream.write(buffer, cut)
-        except httpcore.WriteTimeout:
-            if _concurrency.cut_by_deadline(timeout, cut):
+        except Exception as error:
+            import httpcore
+
+            if isinstance(error, httpcore.WriteTimeout) and _concurrency.cut_by_deadline(
+                timeout, cut
+            ):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
@@ -71,7 +89,7 @@ class _AsyncDeadlineStream(httpcore.AsyncNetworkStream):
         return self._stream.get_extra_info(info)
 
 
-class _AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
+class _AsyncDeadlineBackend(AsyncNetworkBackend):
     __slots__ = ("_backend",)
 
     def __init__(self, backend: httpcore.AsyncNetworkBackend) -> None:

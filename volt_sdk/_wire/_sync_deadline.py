@@ -20,12 +20,22 @@ from __future__ import annotations
 
 import ssl
 from collections.abc import Iterable, Iterator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-import httpcore
 import httpx
 
 from volt_sdk import _concurrency
+
+if TYPE_CHECKING:
+    import httpcore
+    from httpcore import NetworkBackend, NetworkStream
+else:
+    # httpcore (with h11 and anyio) is imported by httpx only when a transport is
+    # built, not at ``import httpx``; at run time these bases are plain ``object``
+    # (httpcore checks no stream's or backend's class), so that importing the
+    # client costs no more than importing httpx. Its exceptions are imported
+    # where one is caught, by then long loaded.
+    NetworkBackend = NetworkStream = object
 
 __all__ = ["DEFAULT_CONNECTIONS", "new_http_client", "widen_pool"]
 
@@ -33,7 +43,7 @@ __all__ = ["DEFAULT_CONNECTIONS", "new_http_client", "widen_pool"]
 DEFAULT_CONNECTIONS: Final = 100
 
 
-class _DeadlineStream(httpcore.NetworkStream):
+class _DeadlineStream(NetworkStream):
     __slots__ = ("_stream",)
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
@@ -43,8 +53,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         cut = _concurrency.cut_to_deadline(timeout)
         try:
             return self._stream.read(max_bytes, cut)
-        except httpcore.ReadTimeout:
-            if _concurrency.cut_by_deadline(timeout, cut):
+        except Exception as error:
+            import httpcore
+
+            if isinstance(error, httpcore.ReadTimeout) and _concurrency.cut_by_deadline(
+                timeout, cut
+            ):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
@@ -52,8 +66,12 @@ class _DeadlineStream(httpcore.NetworkStream):
         cut = _concurrency.cut_to_deadline(timeout)
         try:
             self._stream.write(buffer, cut)
-        except httpcore.WriteTimeout:
-            if _concurrency.cut_by_deadline(timeout, cut):
+        except Exception as error:
+            import httpcore
+
+            if isinstance(error, httpcore.WriteTimeout) and _concurrency.cut_by_deadline(
+                timeout, cut
+            ):
                 raise _concurrency.DeadlineExceededError from None
             raise
 
@@ -73,7 +91,7 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self._stream.get_extra_info(info)
 
 
-class _DeadlineBackend(httpcore.NetworkBackend):
+class _DeadlineBackend(NetworkBackend):
     __slots__ = ("_backend",)
 
     def __init__(self, backend: httpcore.NetworkBackend) -> None:
