@@ -15,7 +15,9 @@ trap 'rm -rf "$work"' EXIT
 python3 -m venv "$work/venv"
 mypy_pin=$("$PY" -c 'import mypy.version; print(mypy.version.__version__)')
 pyright_pin=$("$PY" -c 'import importlib.metadata as m; print(m.version("pyright"))')
-"$work/venv/bin/pip" install --quiet "$work"/dist/*.whl "mypy==$mypy_pin" "pyright==$pyright_pin" \
+wheel=$(ls "$work"/dist/*.whl)
+# With the aiohttp extra, so that usage.py can type-check AioHttpClient.
+"$work/venv/bin/pip" install --quiet "$wheel[aiohttp]" "mypy==$mypy_pin" "pyright==$pyright_pin" \
     2>&1 | grep -v '^WARNING: Location' || true
 echo "top-level names the wheel installs:"
 "$work/venv/bin/python" - "$work"/dist/*.whl <<'PY'

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import httpx
 from typing_extensions import assert_type
 
 import volt_sdk
 from volt_sdk import (
+    AioHttpClient,
     AsyncVolt,
     Contact,
     ContactList,
@@ -51,6 +53,13 @@ async def async_usage() -> None:
         assert_type(await volt.list_webhooks(), list[Webhook])
         await volt.send_message(to="+15555550145", form_="+15555550123", body="x")  # type: ignore[call-arg]
         await volt.send_message("+15555550145", "+15555550123", "x")  # type: ignore[call-arg]
+
+
+async def aiohttp_usage() -> None:
+    http: httpx.AsyncClient = AioHttpClient(timeout=10.0, limits=httpx.Limits(max_connections=8))
+    async with AioHttpClient() as fast, AsyncVolt(http_client=fast, max_concurrency=64) as volt:
+        assert_type(await volt.get_message("msg_1"), Message)
+    await http.aclose()
 
 
 def blocking_usage() -> None:
