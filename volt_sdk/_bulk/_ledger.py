@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from volt_sdk import _concurrency
 from volt_sdk._errors import ValidationError
@@ -25,6 +25,7 @@ __all__ = [
     "MemoryLedger",
     "Row",
     "fingerprint_of",
+    "journaled_rows",
     "open_ledger",
 ]
 
@@ -259,11 +260,10 @@ class Journal:
         found = self._db.execute(
             f"SELECT {_ROW_COLUMNS} FROM bulk_items WHERE key = ?", (key,)
         ).fetchone()
-        (idx, hash_, state, message_id, passthrough, started_at, attempts, reason, reconciled,
-         updated_at, run) = found  # fmt: skip
-        if run == self._run_id:
+        if found[-1] == self._run_id:
             return False
-        if hash_ != fingerprint:
+        row = _row(found)
+        if row.hash != fingerprint:
             raise ValidationError(
                 f"messages[{index}]: key {key!r} was journaled with another to/from_/body/media "
                 "(the input changed since the journal was written); nothing was sent for it. "
@@ -273,18 +273,7 @@ class Journal:
                 reason="journal_mismatch",
             )
         self._write("UPDATE bulk_items SET run = ? WHERE key = ?", (self._run_id, key))
-        return Row(
-            index=idx,
-            hash=hash_,
-            state=state,
-            message_id=message_id,
-            passthrough=passthrough,
-            started_at=started_at,
-            attempts=attempts,
-            reason=reason,
-            reconciled=bool(reconciled),
-            updated_at=updated_at,
-        )
+        return row
 
     def admit_invalid(self, key: str) -> bool:
         # Kept in memory only: an invalid item is never sent, and the next run
@@ -338,6 +327,44 @@ class Journal:
             self.commit()
         finally:
             self._db.close()
+
+
+def _row(found: Any) -> Row:
+    """A row of ``bulk_items`` (``_ROW_COLUMNS``, as SQLite returns them)."""
+    (idx, hash_, state, message_id, passthrough, started_at, attempts, reason, reconciled,
+     updated_at, _run) = found  # fmt: skip
+    return Row(
+        index=idx,
+        hash=hash_,
+        state=state,
+        message_id=message_id,
+        passthrough=passthrough,
+        started_at=started_at,
+        attempts=attempts,
+        reason=reason,
+        reconciled=bool(reconciled),
+        updated_at=updated_at,
+    )
+
+
+def journaled_rows(path: str, keys: Iterable[str]) -> dict[str, Row]:
+    """What the closed journal at ``path`` holds for ``keys`` (those it has).
+
+    For a caller that stopped an asynchronous run, which hands nothing out after
+    the stop, and must still report the outcomes it journaled (``volt send-bulk``).
+    """
+    db = sqlite3.connect(path)
+    try:
+        found: dict[str, Row] = {}
+        for key in keys:
+            columns = db.execute(
+                f"SELECT {_ROW_COLUMNS} FROM bulk_items WHERE key = ?", (key,)
+            ).fetchone()
+            if columns is not None:
+                found[key] = _row(columns)
+        return found
+    finally:
+        db.close()
 
 
 def _journal_error(path: str, what: str, reason: str) -> ValidationError:

@@ -1,19 +1,22 @@
-"""The options every API command shares, and the one :class:`volt_sdk.Volt` they configure."""
+"""The options every API command shares, and the client they configure: a
+:class:`volt_sdk.Volt`, or for ``send-bulk`` over aiohttp an :class:`volt_sdk.AsyncVolt`."""
 
 from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._arguments import positive_seconds
 from ._errors import UsageError
 from ._parser import Parser
 
 if TYPE_CHECKING:
-    from volt_sdk import Volt
+    import httpx
 
-__all__ = ["api_token", "client_options", "make_client"]
+    from volt_sdk import AsyncVolt, Volt
+
+__all__ = ["api_token", "client_options", "make_async_client", "make_client"]
 
 
 def client_options() -> list[argparse.ArgumentParser]:
@@ -45,17 +48,30 @@ def api_token(args: argparse.Namespace) -> str | None:
 
 
 def make_client(args: argparse.Namespace) -> Volt:
+    from volt_sdk import Volt
+
+    return Volt(**_client_arguments(args))
+
+
+def make_async_client(args: argparse.Namespace, http_client: httpx.AsyncClient) -> AsyncVolt:
+    """The same client as :func:`make_client`, asynchronous, over ``http_client``."""
+    from volt_sdk import AsyncVolt
+
+    return AsyncVolt(**_client_arguments(args), http_client=http_client)
+
+
+def _client_arguments(args: argparse.Namespace) -> dict[str, Any]:
     token = api_token(args)
     if token is None:
         raise UsageError(
             "no API token: set VOLT_API_TOKEN or pass --token "
             "(Volt: Settings > Developers, or ask api@textvolt.com)"
         )
-    from volt_sdk import NOT_GIVEN, Volt
+    from volt_sdk import NOT_GIVEN
 
-    return Volt(
-        token=token,
-        base_url=args.base_url,
-        timeout=NOT_GIVEN if args.timeout is None else args.timeout,
-        default_region=args.region,
-    )
+    return {
+        "token": token,
+        "base_url": args.base_url,
+        "timeout": NOT_GIVEN if args.timeout is None else args.timeout,
+        "default_region": args.region,
+    }

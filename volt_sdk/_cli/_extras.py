@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ._errors import CommandError
 
-__all__ = ["SANDBOX", "SCHEMA", "WEBHOOKS", "Extra", "missing", "needs"]
+__all__ = ["AIOHTTP", "SANDBOX", "SCHEMA", "WEBHOOKS", "Extra", "missing", "needs"]
 
 
 class Extra(NamedTuple):
@@ -24,6 +24,7 @@ class Extra(NamedTuple):
     user: str
 
 
+AIOHTTP = Extra("aiohttp", frozenset({"aiohttp"}), "VOLT_BULK_TRANSPORT=aiohttp")
 SANDBOX = Extra(
     "sandbox",
     frozenset({"ariadne", "graphql", "uvicorn", "httptools", "uvloop", "starlette"}),
