@@ -97,6 +97,11 @@ SCOPE: Final = (
             "reads time.perf_counter, which only the executors' caller controls",
         },
     ),
+    # AioHttpClient: which aiohttp failure means "never left", and its pool's size.
+    Module(
+        "volt_sdk/_wire/_aiohttp.py",
+        only=("httpx_error", "AioHttpTransport.widen_pool", "AioHttpTransport._env_proxy"),
+    ),
 )
 
 

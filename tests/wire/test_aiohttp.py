@@ -3,7 +3,7 @@
 What the SDK concludes from an error (retry, or an outcome unknown) is decided
 once, from httpx's error types (``volt_sdk._wire._response``); the transport's
 job is to pick the httpx type that says the same about the request.
-test_transport_delivery.py checks the same at a real socket.
+tests/hostile/test_transport_delivery.py checks the same at a real socket.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def test_each_aiohttp_error_says_what_httpx_would_about_the_request(case: str) -
     mapped = httpx_error(error, REQUEST)
     assert type(mapped) is expected
     assert mapped.request is REQUEST
-    assert type(error).__name__ in str(mapped)
+    assert str(mapped) == f"{type(error).__name__}: {error}"
     assert transport_error(mapped, "CreateMessage", URL).request_sent is may_have_left
 
 
@@ -274,3 +274,23 @@ def test_proxies_from_the_environment_are_read_once_and_no_proxy_is_honoured(
     assert transport._env_proxy(httpx.URL("https://sandbox.example.test/")) is None  # pyright: ignore[reportPrivateUsage]
     assert transport._env_proxy(httpx.URL("http://api.example.test/")) is None  # pyright: ignore[reportPrivateUsage]
     assert AioHttpTransport(trust_env=False)._env_proxy(URL) is None  # pyright: ignore[reportPrivateUsage]
+
+
+@pytest.mark.parametrize("timeout", [httpx.USE_CLIENT_DEFAULT, 3.0])
+def test_the_short_way_builds_the_request_httpx_would(timeout: Any) -> None:
+    headers = {"Content-Type": "application/json", "User-Agent": "volt-sdk-python/x"}
+    fast = AioHttpClient(headers={"X-Tenant": "t1"})
+    plain = httpx.AsyncClient(headers={"X-Tenant": "t1"}, timeout=DEFAULT_TIMEOUT)
+    ours = fast.build_request("POST", URL, content=b"{}", headers=headers, timeout=timeout)
+    theirs = plain.build_request("POST", URL, content=b"{}", headers=headers, timeout=timeout)
+    assert (ours.method, ours.url, ours.content) == (theirs.method, theirs.url, theirs.content)
+    assert sorted(ours.headers.multi_items()) == sorted(theirs.headers.multi_items())
+    assert ours.extensions == theirs.extensions
+
+
+def test_anything_else_is_built_by_httpx() -> None:
+    fast = AioHttpClient(base_url="https://api.example.test", params={"a": "1"})
+    request = fast.build_request("POST", "/graphql", json={"q": 1}, headers={"X": "y"})
+    assert request.url == httpx.URL("https://api.example.test/graphql?a=1")
+    assert request.headers["x"] == "y"
+    assert request.content == b'{"q":1}'

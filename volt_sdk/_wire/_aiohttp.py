@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import math
 import ssl
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, Final
+from typing import Any, cast
 
 import httpx
 
@@ -44,30 +45,30 @@ from ._async_deadline import DEFAULT_CONNECTIONS
 
 __all__ = ["AioHttpClient", "AioHttpTransport", "httpx_error"]
 
-# aiohttp's errors, most specific first, and what each says about the request.
-# Connecting failed or timed out: it never left (ConnectError, ConnectTimeout).
-# Anything after the connection was made may have reached the server.
-_ERRORS: Final[tuple[tuple[type[BaseException], type[httpx.TransportError]], ...]] = (
-    (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
-    (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
-    (aiohttp.ClientConnectorError, httpx.ConnectError),
-    (aiohttp.ClientHttpProxyError, httpx.ProxyError),
-    (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
-    (aiohttp.NonHttpUrlClientError, httpx.UnsupportedProtocol),
-    (aiohttp.ClientPayloadError, httpx.ReadError),
-    (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
-    (asyncio.TimeoutError, httpx.ReadTimeout),
-    (aiohttp.ClientError, httpx.ReadError),
-    (OSError, httpx.ReadError),
-)
-
 
 def httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
-    """The httpx error that says what aiohttp's ``exc`` says about ``request``, if any."""
-    for aiohttp_type, httpx_type in _ERRORS:
+    """The httpx error that says what aiohttp's ``exc`` says about ``request``, if any.
+
+    Only a failure to connect (or to get a connection in time) means that the
+    request never left (ConnectError, ConnectTimeout, UnsupportedProtocol); anything
+    after the connection was made may have reached the server. Most specific first.
+    """
+    errors: tuple[tuple[type[BaseException], type[httpx.TransportError]], ...] = (
+        (aiohttp.ConnectionTimeoutError, httpx.ConnectTimeout),
+        (aiohttp.ServerTimeoutError, httpx.ReadTimeout),
+        (aiohttp.ClientConnectorError, httpx.ConnectError),
+        (aiohttp.ClientHttpProxyError, httpx.ProxyError),
+        (aiohttp.InvalidURL, httpx.UnsupportedProtocol),
+        (aiohttp.NonHttpUrlClientError, httpx.UnsupportedProtocol),
+        (aiohttp.ClientPayloadError, httpx.ReadError),
+        (aiohttp.ClientResponseError, httpx.RemoteProtocolError),
+        (asyncio.TimeoutError, httpx.ReadTimeout),
+        (aiohttp.ClientError, httpx.ReadError),
+        (OSError, httpx.ReadError),
+    )
+    for aiohttp_type, httpx_type in errors:
         if isinstance(exc, aiohttp_type):
-            detail = str(exc) or type(exc).__name__
-            return httpx_type(f"{detail} ({type(exc).__name__})", request=request)
+            return httpx_type(f"{type(exc).__name__}: {exc}", request=request)
     return None
 
 
@@ -103,13 +104,13 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
 
     def widen_pool(self, connections: int) -> None:
         """Hold at least ``connections`` at once, unless the limits were given."""
-        if not self._sized_by_sdk or self._connections >= connections:
+        if not self._sized_by_sdk:
             return
-        self._connections = connections
+        self._connections = max(self._connections, connections)
         if self._session is not None:
             connector = self._session.connector
             # aiohttp reads the limit on every acquire; it has no public setter.
-            connector._limit = connections  # type: ignore[union-attr]
+            connector._limit = self._connections  # type: ignore[union-attr]
 
     def _open(self) -> aiohttp.ClientSession:
         if self._closed:
@@ -138,6 +139,9 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
             connect=timeouts.get("pool"),
             sock_connect=timeouts.get("connect"),
             sock_read=timeouts.get("read"),
+            # aiohttp rounds a timeout over ceil_threshold up to a whole second of
+            # the loop's clock: the deadline could run up to a second late.
+            ceil_threshold=math.inf,
         )
         proxy = self._proxy or self._env_proxy(request.url)
         raw_headers = request.headers.raw
@@ -290,6 +294,64 @@ class AioHttpClient(httpx.AsyncClient):
             verify=verify, cert=cert, trust_env=trust_env, limits=limits, proxy=proxy
         )
         super().__init__(timeout=timeout, trust_env=trust_env, transport=self._aiohttp, **kwargs)
+
+    def build_request(
+        self,
+        method: str,
+        url: httpx.URL | str,
+        *,
+        content: Any = None,
+        data: Any = None,
+        files: Any = None,
+        json: Any = None,
+        params: Any = None,
+        headers: Any = None,
+        cookies: Any = None,
+        timeout: Any = httpx.USE_CLIENT_DEFAULT,
+        extensions: Any = None,
+    ) -> httpx.Request:
+        """As :meth:`httpx.AsyncClient.build_request`; the SDK's requests the short way.
+
+        A request of bytes and a dict of headers to an absolute URL, from a client
+        with no cookies nor query parameters of its own, has nothing else to
+        merge: its headers are laid over the client's without httpx's general
+        merge (about a tenth of the CPU of a whole exchange).
+        """
+        passed: Any = headers
+        given = cast("dict[str, str]", headers) if type(headers) is dict else None
+        if (
+            given is not None
+            and isinstance(content, bytes)
+            and isinstance(url, httpx.URL)
+            and url.is_absolute_url
+            and data is files is json is params is cookies is extensions is None
+            and not self.cookies
+            and not self.params
+        ):
+            merged = dict(self.headers.items())
+            for name, value in given.items():
+                merged[name.lower()] = value
+            chosen = self.timeout if timeout is httpx.USE_CLIENT_DEFAULT else httpx.Timeout(timeout)
+            return httpx.Request(
+                method,
+                url,
+                content=content,
+                headers=merged,
+                extensions={"timeout": chosen.as_dict()},
+            )
+        return super().build_request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=passed,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
 
     async def send(
         self,

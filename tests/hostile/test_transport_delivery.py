@@ -58,7 +58,7 @@ def instant_retries(fake_clock: FakeClock) -> FakeClock:
 
 async def call(client_class: ClientClass, url: str, method: str, **kwargs: Any) -> object:
     """``method(**kwargs)`` on a fresh client of ``client_class`` aimed at ``url``."""
-    options: dict[str, Any] = {"base_url": url, "max_retries": 2, "timeout": 2.0, "deadline": 10}
+    options: dict[str, Any] = {"base_url": url, "max_retries": 2, "timeout": 1.0, "deadline": 10}
     if issubclass(client_class, Volt):
 
         def run() -> object:
