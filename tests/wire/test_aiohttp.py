@@ -294,3 +294,21 @@ def test_anything_else_is_built_by_httpx() -> None:
     assert request.url == httpx.URL("https://api.example.test/graphql?a=1")
     assert request.headers["x"] == "y"
     assert request.content == b'{"q":1}'
+
+
+def test_a_client_serves_the_event_loop_of_its_first_request(server: HostileServer) -> None:
+    http = AioHttpClient()
+
+    async def post() -> int:
+        response = await http.post(server.url, content=b"{}")
+        return response.status_code
+
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert first.run_until_complete(post()) == 200
+        with pytest.raises(RuntimeError, match="one AioHttpClient per event loop"):
+            second.run_until_complete(post())
+        first.run_until_complete(http.aclose())
+    finally:
+        first.close()
+        second.close()

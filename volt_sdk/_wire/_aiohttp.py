@@ -100,6 +100,7 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
         self._env_proxies = urllib.request.getproxies() if trust_env and proxy is None else {}
         self._proxy_of: dict[tuple[str, str], httpx.Proxy | None] = {}
         self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     def widen_pool(self, connections: int) -> None:
@@ -121,6 +122,7 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
             keepalive_timeout=self._keepalive if self._keepalive is not None else 0,
             ssl=self._ssl,
         )
+        self._loop = asyncio.get_running_loop()
         self._session = aiohttp.ClientSession(
             connector=connector,
             trust_env=False,  # the proxies are read here, once
@@ -132,6 +134,11 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         session = self._session or self._open()
+        if self._loop is not asyncio.get_running_loop():
+            raise RuntimeError(
+                "this AioHttpClient was first used in another event loop, and its "
+                "connections belong to that one: make one AioHttpClient per event loop"
+            )
         timeouts: Mapping[str, float | None] = request.extensions.get("timeout", {})
         total = _concurrency.cut_to_deadline(None)  # raises when nothing is left
         timeout = aiohttp.ClientTimeout(
