@@ -19,6 +19,7 @@ import anyio
 import pytest
 
 from tests.clock import FakeClock
+from tests.hostile.answers import valid_answer
 from tests.hostile.behaviours import answer_valid
 from tests.hostile.server import Exchange, HostileServer, simple_response
 from tests.payloads import FROM, TO
@@ -175,3 +176,43 @@ async def test_a_send_answered_in_full_is_sent_once(
     request = server.requests[0]
     assert request.headers["authorization"].startswith("Bearer ")
     assert request.operation_name == "CreateMessage"
+
+
+async def test_a_connection_the_server_closed_while_idle_is_not_reused(
+    client_class: ClientClass, server: HostileServer
+) -> None:
+    # The server closes each connection after its answer, without saying so
+    # (no "Connection: close"): a pool that reused one would fail the next send,
+    # whose outcome would then be unknown.
+    def keep_alive_then_close(exchange: Exchange) -> None:
+        body = valid_answer(exchange.request)
+        exchange.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+
+    server.respond(keep_alive_then_close)
+    options: dict[str, Any] = {"base_url": server.url, "max_retries": 0}
+
+    async def pause() -> None:
+        await anyio.sleep(0.3)  # the server's close reaches the client's socket
+
+    if issubclass(client_class, Volt):
+
+        def run() -> list[object]:
+            with Volt(**options) as volt:
+                sent: list[object] = []
+                for _ in range(3):
+                    sent.append(volt.send_message(**SEND))
+                    anyio.from_thread.run(pause)
+                return sent
+
+        sent = await anyio.to_thread.run_sync(run)
+    else:
+        async with client_class(**options) as async_volt:
+            sent = []
+            for _ in range(3):
+                sent.append(await async_volt.send_message(**SEND))
+                await pause()
+    assert all(isinstance(message, Message) for message in sent)
+    assert len(server.requests) == 3

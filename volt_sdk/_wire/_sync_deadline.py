@@ -18,7 +18,10 @@ trickles its answer can hold them past the deadline (README, "Delivery").
 
 from __future__ import annotations
 
+import select
+import socket
 import ssl
+import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
@@ -42,12 +45,15 @@ __all__ = ["DEFAULT_CONNECTIONS", "new_http_client", "widen_pool"]
 #: The connection pool's size when nothing sets it: httpx's own default.
 DEFAULT_CONNECTIONS: Final = 100
 
+_NOT_LOOKED_UP: Final = object()
+
 
 class _DeadlineStream(NetworkStream):
-    __slots__ = ("_stream",)
+    __slots__ = ("_socket", "_stream")
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
+        self._socket: socket.socket | None | object = _NOT_LOOKED_UP
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         cut = _concurrency.cut_to_deadline(timeout)
@@ -88,7 +94,29 @@ class _DeadlineStream(NetworkStream):
         return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, cut))
 
     def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
+        if info != "is_readable":
+            return self._stream.get_extra_info(info)
+        # httpcore asks this of every idle connection each time its pool hands out
+        # connections, so under load it is asked thousands of times a second, and
+        # anyio answers it by rebuilding a dict of the stream's attributes on every
+        # call. The socket is the stream's for its whole life: looked up once.
+        if self._socket is _NOT_LOOKED_UP:
+            self._socket = self._stream.get_extra_info("socket")
+        return _readable(self._socket)
+
+
+def _readable(sock: object) -> bool:
+    """Whether a read on ``sock`` would return at once (data, or the end): httpcore's test."""
+    fd = sock.fileno() if isinstance(sock, socket.socket) else -1
+    if fd < 0:
+        return True  # gone: as if the next read returned the end
+    poll = getattr(select, "poll", None)
+    if poll is None or sys.platform == "win32":
+        ready, _, _ = select.select([fd], [], [], 0)
+        return bool(ready)
+    poller = poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class _DeadlineBackend(NetworkBackend):
