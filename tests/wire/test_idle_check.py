@@ -78,3 +78,15 @@ def test_the_socket_is_looked_up_once_and_everything_else_passes_through(
     assert stream.get_extra_info("is_readable") is True
     assert stream.get_extra_info("server_addr") == "inner server_addr"
     assert inner.asked == ["socket", "server_addr"]
+
+
+def test_asyncios_socket_wrapper_is_read_through_its_file_descriptor(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    # What anyio gives as the "socket" of an asyncio stream: not a socket.socket.
+    from asyncio.trsock import TransportSocket
+
+    ours, theirs = pair
+    assert _readable(TransportSocket(ours)) is False
+    theirs.send(b"x")
+    assert _readable(TransportSocket(ours)) is True

@@ -17,7 +17,6 @@ trickles its answer can hold them past the deadline (README, "Delivery").
 from __future__ import annotations
 
 import select
-import socket
 import ssl
 import sys
 from collections.abc import Iterable, Iterator
@@ -51,7 +50,7 @@ class _AsyncDeadlineStream(AsyncNetworkStream):
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
-        self._socket: socket.socket | None | object = _NOT_LOOKED_UP
+        self._socket: Any = _NOT_LOOKED_UP
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         cut = _concurrency.cut_to_deadline(timeout)
@@ -103,9 +102,13 @@ class _AsyncDeadlineStream(AsyncNetworkStream):
         return _readable(self._socket)
 
 
-def _readable(sock: object) -> bool:
-    """Whether a read on ``sock`` would return at once (data, or the end): httpcore's test."""
-    fd = sock.fileno() if isinstance(sock, socket.socket) else -1
+def _readable(sock: Any) -> bool:
+    """Whether a read on ``sock`` would return at once (data, or the end): httpcore's test.
+
+    ``sock`` is what the stream gives as its ``"socket"``: a :class:`socket.socket`,
+    or asyncio's ``TransportSocket`` around one; either has ``fileno()``.
+    """
+    fd: int = -1 if sock is None else sock.fileno()
     if fd < 0:
         return True  # gone: as if the next read returned the end
     poll = getattr(select, "poll", None)
