@@ -302,10 +302,12 @@ the sides alternating; throughput and latencies are medians over rounds, the rat
 is the median of each round's AsyncVolt/raw.
 
 On two cores the sandbox and the load each take one, and both sides are bounded by
-the same things: the server, and httpx itself (httpcore's pool scans every
-connection on each request, so throughput falls as concurrency rises, for raw
-httpx as for AsyncVolt). The ratio is what this measures; the machine is shared,
-so expect a few percent of noise on it.
+the same things: the server, and httpx itself (httpcore's pool walks every
+connection on each request, so throughput falls as concurrency rises). Both sides
+share one plain `httpx.AsyncClient` here, so this measures what the SDK adds on
+top of httpx; the client's own transport, whose cheaper idle-connection check
+changes the picture at high concurrency, is measured in section 6. The machine
+is shared: expect a few percent of noise on the ratio.
 
 {table(["client", "concurrency", "requests", "req/s", "p50 ms", "p99 ms"], rows)}
 
@@ -516,12 +518,20 @@ most, so read the shares, not the times; coroutines count one call per resumptio
 
 **`AsyncVolt` on its own httpx client.** Most of the CPU is httpcore's
 connection pool: on every change of a request's state it walks every connection
-(`is_idle`, `has_expired`, and the "is the socket readable?" check through anyio),
-so the cost per request grows with the requests in flight; that is why raw httpx
-and `AsyncVolt` alike spend several times more CPU per request at 64 than at 1.
-volt_sdk's own functions are a few percent (its deadline-cutting stream is a
-pass-through in that walk). The lever is the transport, not the SDK: nothing the
-SDK does on top of httpx comes near the pool's walk.
+(`is_idle`, `has_expired`), so the cost per request grows with the requests in
+flight. Part of that walk asks each idle connection whether its socket is
+readable (a server that closed it makes it so), and httpcore's anyio backend
+answers by rebuilding a dict of the stream's attributes on every call. The
+client's own transport already wraps each connection's stream (to cut it to the
+call's deadline); the wrapper answers that question from the socket it looked up
+once (`_wire/_async_deadline.py`): about a fifth less client CPU than raw httpx
+at 64 in flight, as section 6 shows. The walk itself remains, and it is the
+floor of any single httpx pool: while developing that check, a version that
+wrongly dropped every connection after its request (a new TCP connection per
+request, no pool to walk) took well under half the CPU of the pool that kept
+them, on loopback. Splitting the work over several smaller pools would cut the
+walk; it is not built (`AioHttpClient` is the way past it today). volt_sdk's own
+functions are a few percent.
 
 **`AsyncVolt` on `AioHttpClient`.** What is left: aiohttp's own exchange (the
 floor any aiohttp user pays), the `httpx.Request`/`Response`/`Headers` objects that
