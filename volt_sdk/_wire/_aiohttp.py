@@ -27,7 +27,7 @@ import ssl
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Mapping
-from typing import Any, cast
+from typing import Any, Final, cast
 
 import httpx
 
@@ -44,6 +44,9 @@ from volt_sdk._config import DEFAULT_TIMEOUT, BearerAuth
 from ._async_deadline import DEFAULT_CONNECTIONS
 
 __all__ = ["AioHttpClient", "AioHttpTransport", "httpx_error"]
+
+#: Seconds before the deadline at which a timeout still counts as the deadline's.
+_TIMER_SLACK: Final = 0.001
 
 
 def httpx_error(exc: BaseException, request: httpx.Request) -> httpx.TransportError | None:
@@ -167,17 +170,20 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
                 proxy_headers=proxy.headers.multi_items() if proxy else None,
             )
         except Exception as exc:
-            raise _mapped(exc, request, total) from None
-        return httpx.Response(
+            raise _mapped(exc, request) from None
+        body = _ResponseStream(response, request)
+        answer = httpx.Response(
             response.status,
             headers=response.raw_headers,
-            stream=_ResponseStream(response, request, total),
+            stream=body,
             request=request,
             extensions={
                 "http_version": b"HTTP/1.1",
                 "reason_phrase": (response.reason or "").encode("ascii", "replace"),
             },
         )
+        body.answer = answer
+        return answer
 
     def _env_proxy(self, url: httpx.URL) -> httpx.Proxy | None:
         if not self._env_proxies:
@@ -198,16 +204,14 @@ class AioHttpTransport(httpx.AsyncBaseTransport):
 
 
 class _ResponseStream(httpx.AsyncByteStream):
-    __slots__ = ("_request", "_response", "_started", "_total", "answer")
+    __slots__ = ("_request", "_response", "_started", "answer")
 
-    def __init__(
-        self, response: aiohttp.ClientResponse, request: httpx.Request, total: float | None
-    ) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
-        self._total = total
         self._started = time.perf_counter()
-        #: The httpx response this stream is the body of, when sent directly.
+        #: The httpx response this stream is the body of: its ``elapsed`` is set on close
+        #: (httpx's own send path sets it again, to the same effect).
         self.answer: httpx.Response | None = None
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
@@ -219,7 +223,7 @@ class _ResponseStream(httpx.AsyncByteStream):
                     return
                 yield chunk
         except Exception as exc:
-            raise _mapped(exc, self._request, self._total) from None
+            raise _mapped(exc, self._request) from None
 
     async def aclose(self) -> None:
         # Back to the pool when read to the end; closed otherwise.
@@ -242,13 +246,17 @@ async def _chunks(stream: object) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _mapped(exc: Exception, request: httpx.Request, total: float | None) -> Exception:
-    """``exc`` as the httpx error (or the deadline) that says what it means."""
+def _mapped(exc: Exception, request: httpx.Request) -> Exception:
+    """``exc`` as the httpx error (or the deadline) that says what it means.
+
+    A timeout other than the connect phase's, once the call's deadline is reached,
+    is aiohttp's ``total``: the deadline (the loop's timer may fire a hair early).
+    """
     if isinstance(exc, asyncio.TimeoutError) and not isinstance(
         exc, aiohttp.ConnectionTimeoutError
     ):
         at = _concurrency.DEADLINE.get()
-        if total is not None and at is not None and _concurrency.monotonic() >= at - 0.001:
+        if at is not None and _concurrency.monotonic() >= at - _TIMER_SLACK:
             return _concurrency.DeadlineExceededError()
     return httpx_error(exc, request) or exc
 
@@ -391,9 +399,6 @@ class AioHttpClient(httpx.AsyncClient):
         request.extensions.setdefault("timeout", self.timeout.as_dict())
         auth.apply(request)
         response = await self._aiohttp.handle_async_request(request)
-        body = response.stream
-        if isinstance(body, _ResponseStream):
-            body.answer = response
         if "set-cookie" in response.headers:
             self.cookies.extract_cookies(response)
         if not stream:
