@@ -9,12 +9,14 @@ start from the default (the variable unset); ``bulk_transport`` runs a test on e
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from volt_sdk._cli import main
 from volt_sdk._cli._send_bulk import TRANSPORT_VARIABLE
 
-from .helpers import Run, RunVolt
+from .helpers import ExitAtOnce, Run, RunVolt
 
 
 @pytest.fixture(autouse=True)
@@ -45,3 +47,12 @@ def volt(capsys: pytest.CaptureFixture[str]) -> RunVolt:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def exit_at_once(monkeypatch: pytest.MonkeyPatch) -> ExitAtOnce:
+    """A second signal's immediate exit, recorded (``os._exit`` does not return here)."""
+    recorded = ExitAtOnce()
+    monkeypatch.setattr(os, "_exit", recorded.exits.append)
+    monkeypatch.setattr(os, "write", recorded.write)
+    return recorded

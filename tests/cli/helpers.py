@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_httpx import HTTPXMock
@@ -65,3 +65,15 @@ def fields(text: str) -> dict[str, str]:
         if sep and not line.startswith(" "):
             result[key] = value.strip()
     return result
+
+
+@dataclass
+class ExitAtOnce:
+    """What ``os._exit`` and ``os.write`` were called with, instead of calling them."""
+
+    exits: list[int] = field(default_factory=list)
+    written: list[bytes] = field(default_factory=list)
+
+    def write(self, fd: int, data: bytes) -> int:
+        self.written.append(data)
+        return len(data)

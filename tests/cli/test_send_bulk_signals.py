@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import signal
 
 import pytest
 
 from volt_sdk._cli import _bulk_run
 
+from .helpers import ExitAtOnce
+
 
 def test_the_first_signal_stops_the_run_and_a_second_exits_at_once(
-    monkeypatch: pytest.MonkeyPatch,
+    exit_at_once: ExitAtOnce,
 ) -> None:
-    exits: list[int] = []
-    written: list[bytes] = []
-
-    def write(fd: int, data: bytes) -> int:
-        written.append(data)
-        return len(data)
-
-    monkeypatch.setattr(os, "_exit", exits.append)
-    monkeypatch.setattr(os, "write", write)
+    exits, written = exit_at_once.exits, exit_at_once.written
     before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
     with _bulk_run._signals_stop_the_run():
         handler = signal.getsignal(signal.SIGINT)

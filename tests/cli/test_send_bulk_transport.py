@@ -28,7 +28,7 @@ from volt_sdk._cli import _bulk_run_async
 from volt_sdk.sandbox import Sandbox
 
 from .bulk import FROM, TEMPLATE, fields, phone, write_csv
-from .helpers import RunVolt
+from .helpers import ExitAtOnce, RunVolt
 
 ROWS = [(phone(300 + i), f"P{i}", str(i)) for i in range(12)]
 WITHOUT_AIOHTTP = (
@@ -231,21 +231,11 @@ def test_off_the_main_thread_the_signals_are_left_alone() -> None:
     assert calls == []
 
 
-def test_the_second_signal_says_what_the_blocking_run_says(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_the_second_signal_says_what_the_blocking_run_says(exit_at_once: ExitAtOnce) -> None:
     from volt_sdk._cli import _bulk_rows
 
-    exits: list[int] = []
-    written: list[bytes] = []
-
-    def write(fd: int, data: bytes) -> int:
-        written.append(data)
-        return len(data)
-
-    monkeypatch.setattr(os, "_exit", exits.append)
-    monkeypatch.setattr(os, "write", write)
     _bulk_rows.exit_at_once()
+    exits, written = exit_at_once.exits, exit_at_once.written
     assert exits == [130]
     assert written == [b"volt: interrupted again: exiting now, without waiting for the run\n"]
 

@@ -1,7 +1,7 @@
 """Fixtures of the hostile-server tests.
 
 ``arena`` is what most tests take: a fresh :class:`HostileServer` (shut down after
-the test), the client class under test (every test runs with ``Volt``, with
+the test), the client class under test (every test here runs with ``Volt``, with
 ``AsyncVolt`` and with ``AsyncVolt`` over ``AioHttpClient``: tests/transports.py),
 a distinctive token, and the ``volt_sdk`` logs at DEBUG::
 

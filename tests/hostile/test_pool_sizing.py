@@ -19,14 +19,13 @@ import httpx
 import pytest
 
 from tests.hostile.behaviours import answer_valid
+from tests.hostile.harness import ClientClass
 from tests.hostile.server import Exchange, HostileServer
 from tests.payloads import FROM
-from tests.transports import CLIENT_CLASSES
 from volt_sdk import AsyncVolt, OutgoingMessage, Volt
 
 pytestmark = pytest.mark.anyio
 
-ClientClass = type[Volt] | type[AsyncVolt]
 #: More than httpx's default pool (100).
 IN_FLIGHT = 120
 
@@ -56,12 +55,6 @@ def rendezvous() -> Rendezvous:
 def server(rendezvous: Rendezvous) -> Iterator[HostileServer]:
     with HostileServer(rendezvous, cap=30, max_connections=IN_FLIGHT + 10) as hostile:
         yield hostile
-
-
-@pytest.fixture(params=list(CLIENT_CLASSES.values()), ids=list(CLIENT_CLASSES))
-def client_class(request: pytest.FixtureRequest) -> ClientClass:
-    cls: ClientClass = request.param
-    return cls
 
 
 def recipient(i: int) -> str:

@@ -12,7 +12,6 @@ outcome is unknown, and is never sent twice.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -21,11 +20,10 @@ import pytest
 from tests.clock import FakeClock
 from tests.hostile.answers import valid_answer
 from tests.hostile.behaviours import answer_valid
+from tests.hostile.harness import ClientClass
 from tests.hostile.server import Exchange, HostileServer, simple_response
 from tests.payloads import FROM, TO
-from tests.transports import CLIENT_CLASSES
 from volt_sdk import (
-    AsyncVolt,
     Message,
     MessageOutcomeUnknownError,
     Volt,
@@ -35,20 +33,7 @@ from volt_sdk import (
 
 pytestmark = pytest.mark.anyio
 
-ClientClass = type[Volt] | type[AsyncVolt]
 SEND: dict[str, Any] = {"to": TO, "from_": FROM, "body": "hi"}
-
-
-@pytest.fixture(params=list(CLIENT_CLASSES.values()), ids=list(CLIENT_CLASSES))
-def client_class(request: pytest.FixtureRequest) -> ClientClass:
-    cls: ClientClass = request.param
-    return cls
-
-
-@pytest.fixture
-def server() -> Iterator[HostileServer]:
-    with HostileServer(cap=20) as hostile:
-        yield hostile
 
 
 @pytest.fixture(autouse=True)
