@@ -51,10 +51,12 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"AsyncAccountMethods", "AccountMethods"),
     (r"_async_messages", "_sync_messages"),
     (r"_async_account", "_sync_account"),
+    (r"AsyncVoltWithRawResponse", "VoltWithRawResponse"),
     (r"AsyncVolt", "Volt"),
     (r"AsyncClient", "Client"),  # httpx
     (r"Asynchronous client", "Blocking client"),
     (r"async_sleep", "sleep"),
+    (r"async_raw", "sync_raw"),
     (r"async_semaphore", "semaphore"),
     (r"_AsyncDeadlineStream", "_DeadlineStream"),
     (r"_AsyncDeadlineBackend", "_DeadlineBackend"),

@@ -24,6 +24,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._bulk import BulkResult, BulkStatus, OutgoingMessage
     from ._client import AsyncVolt, Volt
+    from ._client._raw import RawResponse
     from ._config import (
         DEFAULT_BASE_URL,
         DEFAULT_MAX_RESPONSE_BYTES,
@@ -46,11 +47,13 @@ if TYPE_CHECKING:
         NotFoundError,
         RateLimitError,
         ResponseTooLargeError,
+        SchemaDriftError,
         TransportError,
         ValidationError,
         VoltConnectionError,
         VoltError,
         VoltTimeoutError,
+        WaitTimeoutError,
     )
     from ._message import SegmentInfo, message_segments
     from ._models import (
@@ -67,7 +70,7 @@ if TYPE_CHECKING:
     )
     from ._phone import normalize_phone
     from ._timestamps import parse_timestamp
-    from ._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES
+    from ._wire import DEFAULT_DEADLINE, DEFAULT_MAX_RETRIES, Attempt, AttemptHook
     from ._wire._aiohttp import AioHttpClient
 
 _LAZY: dict[str, str] = {
@@ -76,6 +79,8 @@ _LAZY: dict[str, str] = {
     "Account": "._models",
     "AioHttpClient": "._wire._aiohttp",
     "AsyncVolt": "._client._async_client",
+    "Attempt": "._wire._attempt",
+    "AttemptHook": "._wire._attempt",
     "AuthenticationError": "._errors",
     "BulkResult": "._bulk",
     "BulkStatus": "._bulk",
@@ -105,7 +110,9 @@ _LAZY: dict[str, str] = {
     "OutgoingMessage": "._bulk",
     "PageInfo": "._models",
     "RateLimitError": "._errors",
+    "RawResponse": "._client._raw",
     "ResponseTooLargeError": "._errors",
+    "SchemaDriftError": "._errors",
     "SegmentInfo": "._message",
     "TransportError": "._errors",
     "ValidationError": "._errors",
@@ -113,6 +120,7 @@ _LAZY: dict[str, str] = {
     "VoltConnectionError": "._errors",
     "VoltError": "._errors",
     "VoltTimeoutError": "._errors",
+    "WaitTimeoutError": "._errors",
     "Wave": "._models",
     "Webhook": "._models",
     "WebhookEventType": "._models",
@@ -149,6 +157,8 @@ __all__ = [
     "Account",
     "AioHttpClient",
     "AsyncVolt",
+    "Attempt",
+    "AttemptHook",
     "AuthenticationError",
     "BulkResult",
     "BulkStatus",
@@ -171,7 +181,9 @@ __all__ = [
     "OutgoingMessage",
     "PageInfo",
     "RateLimitError",
+    "RawResponse",
     "ResponseTooLargeError",
+    "SchemaDriftError",
     "SegmentInfo",
     "TransportError",
     "ValidationError",
@@ -179,6 +191,7 @@ __all__ = [
     "VoltConnectionError",
     "VoltError",
     "VoltTimeoutError",
+    "WaitTimeoutError",
     "Wave",
     "Webhook",
     "WebhookEventType",

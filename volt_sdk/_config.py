@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import re
-from collections.abc import Generator
+import threading
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
-from typing import Final, TypeGuard
+from typing import Final, TypeAlias, TypeGuard, cast
 
 import httpx
 
-from ._errors import ConfigurationError
+from ._errors import ConfigurationError, describe_value, quote_value
 from ._network import is_loopback_host
 from ._version import __version__
 
@@ -23,10 +25,15 @@ __all__ = [
     "BearerAuth",
     "ClientConfig",
     "NotGiven",
+    "TokenSource",
+    "check_app_info",
+    "check_default_headers",
     "check_delivery_options",
     "check_max_response_bytes",
     "check_timeout",
+    "check_token_source",
     "is_finite_number",
+    "merged_headers",
     "resolve_config",
 ]
 
@@ -64,30 +71,169 @@ class NotGiven:
 NOT_GIVEN: Final = NotGiven()
 
 
+#: A token, or a zero-argument callable returning the current one (rotation).
+TokenSource: TypeAlias = str | Callable[[], str]
+
+#: How many tokens a callable returned that a client still blanks out of error texts.
+RECENT_TOKENS: Final = 8
+
+#: What an HTTP header name, and each half of a User-Agent product, may hold (RFC 9110 tchar).
+_TCHAR: Final = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+#: Headers the client sets itself and that ``default_headers`` may not replace:
+#: the credential has its own option, the rest must match the body and the URL.
+_OWN_HEADERS: Final = {
+    "authorization": "the token goes in token= (a str, or a callable returning the current one)",
+    "content-type": "the client sets it to match the JSON body it sends",
+    "accept-encoding": "the client decompresses answers itself and asks only for what it can read",
+    "content-length": "httpx sets it from the body",
+    "transfer-encoding": "httpx frames the body itself",
+    "host": "it comes from base_url",
+}
+
+
+def _clean_token(token: object, *, returned: bool) -> str:
+    """``token`` stripped, or a ConfigurationError that never shows it.
+
+    ``returned``: the token came from the ``token`` callable, at a call, not from
+    the client's options.
+    """
+    where = "token: the token callable returned " if returned else "token: "
+    if not isinstance(token, str):
+        if inspect.isawaitable(token):
+            if inspect.iscoroutine(token):
+                token.close()  # never awaited: no "coroutine was never awaited" warning
+            raise ConfigurationError(
+                f"{where}an awaitable; the token callable must be a plain function that "
+                "returns the current token at once (refresh it elsewhere, e.g. in a task)"
+            )
+        raise ConfigurationError(f"{where}a value of type {type(token).__name__}, expected a str")
+    token = token.strip()
+    if not token:
+        raise ConfigurationError(f"{where}an empty token")
+    if not all("!" <= c <= "~" for c in token):
+        # It goes in an HTTP header: only visible ASCII can. The message never
+        # shows the token, not even a part of it.
+        text = "a token that " if returned else ""
+        raise ConfigurationError(
+            f"{where}{text}contains whitespace, a control character or a non-ASCII character; "
+            "an API token is printable ASCII only (the token is not shown here)"
+        )
+    return token
+
+
+def check_token_source(token: object) -> TokenSource:
+    """``token`` as given to ``with_options``: a checked str, or a callable (not called here).
+
+    Raises:
+        ConfigurationError: neither a usable str nor a plain callable; the token
+            is never shown.
+    """
+    if isinstance(token, str):
+        return _clean_token(token, returned=False)
+    if callable(token):
+        if inspect.iscoroutinefunction(token):
+            raise ConfigurationError(
+                "token: an async function cannot give the token: it is asked for at every "
+                "attempt, at once; pass a plain function returning a cached token"
+            )
+        return cast("Callable[[], str]", token)
+    raise ConfigurationError(
+        "token: expected a str or a zero-argument callable returning one, "
+        f"got {type(token).__name__}"
+    )
+
+
 class BearerAuth(httpx.Auth):
     """``Authorization: Bearer <token>`` as an :class:`httpx.Auth`.
 
     Passed on every request, so it applies to an ``http_client`` the user built
     too. Its repr never shows the token.
+
+    ``token`` is a str, or a zero-argument callable called at every attempt (on
+    the calling thread or task) for the current token; what it returns is
+    checked like a str token, and the last :data:`RECENT_TOKENS` tokens it
+    returned are blanked out of error texts, so that a rotated token never shows.
     """
 
-    __slots__ = ("_header", "_token")
+    __slots__ = ("_header", "_last", "_lock", "_recent", "_source")
 
-    def __init__(self, token: str) -> None:
-        self._token = token
-        self._header = f"Bearer {token}"
+    def __init__(self, token: TokenSource) -> None:
+        if isinstance(token, str):
+            self._source: Callable[[], str] | None = None
+            self._header = f"Bearer {token}"
+            self._recent: tuple[str, ...] = (token,) if token else ()
+        else:
+            self._source = token
+            self._header = ""
+            self._recent = ()
+        # (token, header) of the last call of the callable: one tuple, so that
+        # threads never see a torn pair.
+        self._last: tuple[str, str] = ("", "")
+        self._lock = threading.Lock()
+
+    def same_token(self, token: TokenSource) -> bool:
+        """Whether ``token`` is this auth's own (the same str, or the same callable)."""
+        if self._source is None:
+            return isinstance(token, str) and self._header == f"Bearer {token}"
+        return token is self._source
+
+    def header(self) -> str:
+        """The ``Authorization`` value for a request about to leave.
+
+        Raises:
+            ConfigurationError: the token callable raised, or returned something
+                that is not a usable token (the token is never shown).
+        """
+        source = self._source
+        if source is None:
+            return self._header
+        try:
+            returned = source()
+        except Exception as exc:
+            # The callable's own exception is the cause, unless its text quotes a token.
+            raise ConfigurationError(
+                f"token: the token callable raised {type(exc).__name__}; nothing was sent"
+            ) from self.safe_cause(exc)
+        token = _clean_token(returned, returned=True)
+        last = self._last
+        if last[0] == token:
+            return last[1]
+        header = f"Bearer {token}"
+        with self._lock:
+            self._last = (token, header)
+            if not self._recent or self._recent[0] != token:
+                others = (t for t in self._recent if t != token)
+                self._recent = (token, *others)[:RECENT_TOKENS]
+        return header
+
+    def _tokens(self) -> tuple[str, ...]:
+        # Longest first: a token that contains another is blanked whole.
+        return tuple(sorted(self._recent, key=len, reverse=True))
 
     def redact(self, text: str) -> str:
-        """``text`` with the token blanked out, wherever a library quoted it."""
-        return text.replace(self._token, "***") if self._token else text
+        """``text`` with every token this auth sent recently blanked out."""
+        for token in self._tokens():
+            text = text.replace(token, "***")
+        return text
 
     def safe_cause(self, exc: BaseException) -> BaseException | None:
-        """``exc`` to chain to an error, or None when its text quotes the token."""
-        return None if self._token and self._token in str(exc) else exc
+        """``exc`` to chain to an error, or None when its text quotes a recent token."""
+        tokens = self._recent
+        if not tokens:
+            return exc
+        text = str(exc)
+        return None if any(token in text for token in tokens) else exc
 
     def apply(self, request: httpx.Request) -> None:
-        """Set the ``Authorization`` header of ``request``."""
-        request.headers["Authorization"] = self._header
+        """Set the ``Authorization`` header of ``request``.
+
+        Raises:
+            ConfigurationError: as :meth:`header`; ``request`` is left as it was.
+        """
+        request.headers["Authorization"] = self.header()
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         self.apply(request)
@@ -101,7 +247,7 @@ class BearerAuth(httpx.Auth):
 class ClientConfig:
     """The resolved settings of one client. The token is kept out of repr."""
 
-    token: str = field(repr=False)
+    token: TokenSource = field(repr=False)
     base_url: str
     timeout: httpx.Timeout
     default_region: str | None
@@ -149,6 +295,87 @@ def _check_url(base_url: str) -> str:
             "use https (plain http is allowed only for loopback hosts such as a local sandbox)"
         )
     return str(url)
+
+
+def merged_headers(base: Mapping[str, str], extra: Mapping[str, str] | None) -> dict[str, str]:
+    """``base`` with ``extra`` laid over it, names compared without case (``extra`` wins)."""
+    merged = dict(base)
+    if extra:
+        lowered = {name.lower(): name for name in merged}
+        for name, value in extra.items():
+            old = lowered.get(name.lower())
+            if old is not None:
+                del merged[old]
+            merged[name] = value
+    return merged
+
+
+def check_default_headers(headers: object) -> dict[str, str]:
+    """``default_headers`` as a dict, every name and value checked.
+
+    Values are stripped of surrounding spaces. ``User-Agent`` may be replaced
+    (``app_info`` is the way to add to it); the headers the client must set
+    itself (``_OWN_HEADERS``) may not.
+
+    Raises:
+        ConfigurationError: not a mapping of str to str, a name that is not an
+            HTTP token, a value with a control or non-ASCII character, or one of
+            the client's own headers; it names ``default_headers[<name>]`` and
+            never shows a value (it may be a secret).
+    """
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(
+            "default_headers: expected a mapping of header names to str values, such as "
+            f"{{'X-Tenant': 'acme'}}, got {type(headers).__name__}"
+        )
+    checked: dict[str, str] = {}
+    for name, value in cast("Mapping[object, object]", headers).items():
+        if not isinstance(name, str) or not name or not all(c in _TCHAR for c in name):
+            raise ConfigurationError(
+                f"default_headers[{quote_value(name)}]: not a header name; expected a non-empty "
+                "str of letters, digits and !#$%&'*+-.^_`|~ (no spaces, no ':')"
+            )
+        where = f"default_headers[{name!r}]"
+        why = _OWN_HEADERS.get(name.lower())
+        if why is not None:
+            raise ConfigurationError(f"{where}: the client sets this header itself ({why})")
+        if not isinstance(value, str):
+            raise ConfigurationError(f"{where}: expected a str value, got {type(value).__name__}")
+        if not all(" " <= c <= "~" for c in value):
+            raise ConfigurationError(
+                f"{where}: the value holds a line break, a control character or a non-ASCII "
+                "character; a header value is printable ASCII only (the value is not shown here)"
+            )
+        checked[name] = value.strip(" ")
+    return checked
+
+
+def check_app_info(app_info: object) -> str:
+    """``app_info`` as the product it adds to the User-Agent: ``name/version``.
+
+    Raises:
+        ConfigurationError: not a ``(name, version)`` tuple of two non-empty str
+            of HTTP token characters; it names ``app_info``.
+    """
+    example = "such as ('acme-crm', '2.1.0')"
+    shown = describe_value(app_info)
+    pair = cast("tuple[object, ...]", app_info) if isinstance(app_info, tuple) else None
+    if pair is None or len(pair) != 2:
+        raise ConfigurationError(
+            f"app_info: expected a (name, version) tuple of two str, {example}, got {shown}"
+        )
+    parts: list[str] = []
+    for part, value in zip(("name", "version"), pair, strict=True):
+        if not isinstance(value, str) or not value or not all(c in _TCHAR for c in value):
+            raise ConfigurationError(
+                f"app_info: the {part} {describe_value(value)} cannot go in a User-Agent; "
+                "expected a non-empty str of letters, digits and !#$%&'*+-.^_`|~ "
+                f"(no spaces, no '/'), {example}"
+            )
+        parts.append(value)
+    return "/".join(parts)
 
 
 def check_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -218,28 +445,33 @@ def check_max_response_bytes(value: object) -> int:
 
 def resolve_config(
     *,
-    token: str | None,
+    token: TokenSource | None,
     base_url: str | None,
     timeout: float | httpx.Timeout | None | NotGiven,
     default_region: str | None,
     strict_numbers: bool,
+    app_info: tuple[str, str] | None = None,
 ) -> ClientConfig:
-    """Apply the environment fallbacks and check every option."""
+    """Apply the environment fallbacks and check every option.
+
+    A ``token`` callable is not called here: it is asked at each attempt.
+
+    Raises:
+        ConfigurationError: no token, or an option that cannot work (named).
+    """
     if token is None:
         token = os.environ.get(TOKEN_ENV)
-    if not token or not isinstance(token, str) or not token.strip():
-        raise ConfigurationError(
-            f"No API token: pass token=... or set the {TOKEN_ENV} environment variable "
-            "(Volt: Settings > Developers, or ask api@textvolt.com)"
-        )
-    token = token.strip()
-    if not all("!" <= c <= "~" for c in token):
-        # It goes in an HTTP header: only visible ASCII can. The message never
-        # shows the token, not even a part of it.
-        raise ConfigurationError(
-            "token: contains whitespace, a control character or a non-ASCII character; "
-            "an API token is printable ASCII only (the token is not shown here)"
-        )
+    resolved_token: TokenSource
+    if callable(token) and not isinstance(token, str):
+        resolved_token = check_token_source(token)
+    else:
+        if not token or not isinstance(token, str) or not token.strip():
+            raise ConfigurationError(
+                f"No API token: pass token=... or set the {TOKEN_ENV} environment variable "
+                "(Volt: Settings > Developers, or ask api@textvolt.com)"
+            )
+        resolved_token = _clean_token(token, returned=False)
+    user_agent = USER_AGENT if app_info is None else f"{USER_AGENT} {check_app_info(app_info)}"
     if base_url is None:
         base_url = os.environ.get(URL_ENV) or DEFAULT_BASE_URL
     resolved_timeout = DEFAULT_TIMEOUT if isinstance(timeout, NotGiven) else check_timeout(timeout)
@@ -255,10 +487,10 @@ def resolve_config(
                 "(expected e.g. 'US', 'CA', 'GB')"
             )
     return ClientConfig(
-        token=token,
+        token=resolved_token,
         base_url=_check_url(base_url),
         timeout=resolved_timeout,
         default_region=region,
         strict_numbers=bool(strict_numbers),
-        user_agent=USER_AGENT,
+        user_agent=user_agent,
     )

@@ -17,8 +17,10 @@ The tree::
         ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
         │   └── ResponseTooLargeError the answer is larger than ``max_response_bytes``
         ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
+        │   └── SchemaDriftError      Volt refused one of the SDK's own operations as invalid
         └── NotFoundError             a ``get_*`` whose result is null
     MessageOutcomeUnknownError        a send that may or may not have reached Volt
+    WaitTimeoutError                  ``wait_for_status`` gave up before a final status
 
 Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
 are translated at the boundary and never escape raw. No error's text or repr ever
@@ -36,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
+    from ._models import Message
+
 __all__ = [
     "APIError",
     "APIStatusError",
@@ -50,11 +54,13 @@ __all__ = [
     "NotFoundError",
     "RateLimitError",
     "ResponseTooLargeError",
+    "SchemaDriftError",
     "TransportError",
     "ValidationError",
     "VoltConnectionError",
     "VoltError",
     "VoltTimeoutError",
+    "WaitTimeoutError",
 ]
 
 # How much of an unexpected body an error message quotes.
@@ -216,10 +222,11 @@ class APIError(VoltError):
         self.operation = operation
         self.response = response
         self.status_code = response.status_code if response is not None else None
-        self.request_id = _request_id(response)
+        self.request_id = request_id_of(response)
 
 
-def _request_id(response: httpx.Response | None) -> str | None:
+def request_id_of(response: httpx.Response | None) -> str | None:
+    """The request id header of ``response`` (``x-request-id``), when there is one."""
     if response is None:
         return None
     headers = response.headers
@@ -346,6 +353,33 @@ class GraphQLError(APIError):
         return [e.message for e in self.errors]
 
 
+class SchemaDriftError(GraphQLError):
+    """Volt refused one of the SDK's own operations as invalid against its schema.
+
+    An unknown field, argument or type: Volt's schema has moved away from the one
+    this SDK was generated from (it was reconstructed, not introspected: see the
+    README, "Schema upgrades"). Nothing was carried out. Run ``volt schema pull``
+    and ``volt schema diff`` to see what changed. Operations run through
+    ``execute()`` raise a plain :class:`GraphQLError` instead: their documents are
+    the caller's.
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[GraphQLErrorDetail],
+        *,
+        operation: str | None = None,
+        response: httpx.Response | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(errors, operation=operation, response=response, data=data)
+        self.message = bounded(
+            f"{self.message} (Volt's schema no longer matches the one this SDK was "
+            "generated from: run `volt schema pull` and `volt schema diff`)"
+        )
+        self.args = (self.message,)
+
+
 class NotFoundError(APIError):
     """A lookup (``get_*``) returned null: no such object for this organization."""
 
@@ -411,3 +445,40 @@ class MessageOutcomeUnknownError(VoltError):
         self.passthrough = passthrough
         self.started_at = started_at
         self.cause = cause
+
+
+class WaitTimeoutError(VoltError):
+    """``wait_for_status`` gave up: the message had no status in ``until`` in time.
+
+    ``last`` is the last :class:`Message` seen (None if no poll succeeded),
+    ``message_id`` the id waited for, ``timeout`` the seconds waited, ``until``
+    the statuses waited for, and ``last_error`` the error of the last poll when
+    it failed for a passing reason (a rate limit, a 5xx, the network).
+    """
+
+    message_id: str
+    last: Message | None
+    timeout: float
+    until: tuple[str, ...]
+    last_error: VoltError | None
+
+    def __init__(
+        self,
+        *,
+        message_id: str,
+        last: Message | None,
+        timeout: float,
+        until: Sequence[str],
+        last_error: VoltError | None = None,
+    ) -> None:
+        status = (last.status if last is not None else None) or "(no status)"
+        why = f"; the last poll failed: {last_error.message}" if last_error is not None else ""
+        super().__init__(
+            f"message {message_id} is still {status} after {timeout:g}s; "
+            f"waited for {', '.join(until)}{why}"
+        )
+        self.message_id = message_id
+        self.last = last
+        self.timeout = timeout
+        self.until = tuple(until)
+        self.last_error = last_error

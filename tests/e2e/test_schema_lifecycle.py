@@ -124,3 +124,34 @@ def test_regenerating_from_a_compatible_change_changes_the_generated_model(
     assert annotation.findall(committed) == ["Optional[int]"]
     assert annotation.findall(fresh) == ["Optional[str]"]
     assert "segments" not in fresh  # a new field changes nothing until an operation selects it
+
+
+@pytest.mark.parametrize("client_name", ["Volt", "AsyncVolt"])
+def test_a_volt_whose_schema_moved_raises_schema_drift_naming_the_fix(client_name: str) -> None:
+    import asyncio
+
+    from volt_sdk import AsyncVolt, GraphQLError, SchemaDriftError, Volt
+
+    with Sandbox(schema_sdl=BREAKING) as sandbox:
+        url, token = sandbox.url, sandbox.token
+        if client_name == "Volt":
+            with Volt(base_url=url, token=token) as volt, pytest.raises(SchemaDriftError) as caught:
+                volt.get_message("msg_1")
+            with Volt(base_url=url, token=token) as volt:
+                # Not ours: the caller's own document that asks too much is a plain GraphQLError.
+                with pytest.raises(GraphQLError) as theirs:
+                    volt.execute("query Q { message(id: 1) { legacyId } }")
+                assert not isinstance(theirs.value, SchemaDriftError)
+        else:
+
+            async def call() -> None:
+                async with AsyncVolt(base_url=url, token=token) as volt:
+                    await volt.send_message(to="+15555550145", from_="+15555550123", body="hi")
+
+            with pytest.raises(SchemaDriftError) as caught:
+                asyncio.run(call())
+    error = caught.value
+    assert isinstance(error, GraphQLError)
+    assert "volt schema pull" in str(error)
+    assert "volt schema diff" in str(error)
+    assert any("legacyId" in m or "organizationId" in m for m in error.messages)

@@ -10,6 +10,11 @@ import pytest
 import volt_sdk
 
 EXPECTED = {
+    "Attempt",
+    "AttemptHook",
+    "RawResponse",
+    "SchemaDriftError",
+    "WaitTimeoutError",
     "DEFAULT_BASE_URL",
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RESPONSE_BYTES",

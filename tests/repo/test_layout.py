@@ -34,6 +34,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "volt_sdk._network",
             "volt_sdk._config",
             "volt_sdk._concurrency",
+            "volt_sdk._redact",
+            "volt_sdk._logs",
         ),
     ),
     ("wire", ("volt_sdk._wire",)),
@@ -44,8 +46,13 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 # Beside the layers: what each may import of the package (besides itself).
 BESIDE: dict[str, tuple[str, ...]] = {
     # The sandbox never borrows the client's rules: only the error-code table,
-    # the loopback rule and the webhook signer.
-    "volt_sdk.sandbox": ("volt_sdk._error_codes", "volt_sdk._network", "volt_sdk.webhooks"),
+    # the loopback rule, the webhook signer and the package's (masking) loggers.
+    "volt_sdk.sandbox": (
+        "volt_sdk._error_codes",
+        "volt_sdk._network",
+        "volt_sdk._logs",
+        "volt_sdk.webhooks",
+    ),
     "volt_sdk.webhooks": ("volt_sdk._errors",),
     "volt_sdk.testing": ("volt_sdk.sandbox",),
 }

@@ -11,14 +11,25 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
+from tests.clock import FakeClock
 from tests.e2e.sandbox_process import SERVE, TOKEN, control, readline
 from tests.payloads import message_data
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
-# The examples of a test and of reconciliation get their own tests below; the
-# others run as scripts against a mocked Volt.
-SPECIAL = ("def test_", "reconcile_message", "volt_sdk.webhooks", "AioHttpClient")
+# The examples of a test and of reconciliation get their own tests below (the
+# logging one in tests/client/test_logging.py: it sets a level that must not
+# outlive it); the others run as scripts against a mocked Volt.
+SPECIAL = (
+    "def test_",
+    "reconcile_message",
+    "volt_sdk.webhooks",
+    "AioHttpClient",
+    'getLogger("volt_sdk")',
+    "wait_for_status(",
+    # tests/telemetry/test_readme_example.py: it sets OpenTelemetry's global providers.
+    "set_tracer_provider",
+)
 SCRIPTS = [b for b in BLOCKS if not any(marker in b for marker in SPECIAL)]
 
 
@@ -74,6 +85,19 @@ def test_the_performance_example_sends_over_aiohttp_to_a_sandbox_process(
         process.wait(10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_the_waiting_example_follows_the_message_until_delivered(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], fake_clock: FakeClock
+) -> None:
+    (source,) = [b for b in BLOCKS if "wait_for_status(" in b]
+    httpx_mock.add_response(json={"data": {"createMessage": message_data()}})
+    for status in ("queued", "sent", "delivered"):
+        httpx_mock.add_response(json={"data": {"message": message_data(status=status)}})
+    exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
+    assert capsys.readouterr().out.splitlines() == [
+        "now queued", "now sent", "now delivered", "final: delivered",
+    ]  # fmt: skip
 
 
 def test_the_outcome_unknown_example_reconciles_a_send_that_got_a_503(

@@ -94,3 +94,43 @@ def helpers_usage() -> None:
     except VoltError as exc:
         assert_type(exc.message, str)
     assert_type(volt_sdk.__version__, str)
+
+
+def production_usage() -> None:
+    from datetime import timedelta
+    from typing import Any
+
+    from volt_sdk import Attempt, RawResponse, SchemaDriftError
+
+    def hook(attempt: Attempt) -> None:
+        assert_type(attempt.number, int)
+        assert_type(attempt.error, VoltError | None)
+        assert_type(attempt.response, httpx.Response | None)
+
+    with Volt(on_attempt=[hook]) as volt:
+        raw = volt.with_raw_response.send_message(to="+15555550145", from_="+15555550123", body="x")
+        assert_type(raw, RawResponse[Message])
+        assert_type(raw.parsed, Message)
+        assert_type(raw.request_id, str | None)
+        assert_type(raw.elapsed, timedelta)
+        assert_type(raw.attempts, int)
+        assert_type(volt.with_raw_response.get_wave("w").parsed, Wave)
+        assert_type(volt.execute("{ a }"), dict[str, Any])
+        assert_type(volt.with_raw_response.execute("{ a }", {"x": 1}).parsed, dict[str, Any])
+        volt.with_raw_response.send_message(to="+1", form_="+1", body="x")  # type: ignore[call-arg]
+        try:
+            volt.get_message("msg_1")
+        except SchemaDriftError as exc:
+            assert_type(exc.messages, list[str])
+    Volt(on_attempt=[lambda attempt: attempt.decision == "retry"])
+
+
+async def async_production_usage() -> None:
+    from typing import Any
+
+    from volt_sdk import RawResponse
+
+    async with AsyncVolt() as volt:
+        raw = await volt.with_raw_response.get_message("msg_1")
+        assert_type(raw, RawResponse[Message])
+        assert_type(await volt.execute("{ a }"), dict[str, Any])

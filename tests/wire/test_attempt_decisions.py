@@ -212,6 +212,14 @@ def test_each_retry_is_logged_with_its_number_wait_and_cause(
         w.retry_pause(limited(1.5), SEND, 0, deadline_at)
         w.retry_pause(limited(0.25), QUERY, 2, deadline_at)
     assert [(r.name, r.levelno, r.getMessage()) for r in caplog.records] == [
-        ("volt_sdk", logging.INFO, "CreateMessage: retry 1 of 3 in 1.50s after: HTTP 429"),
-        ("volt_sdk", logging.INFO, "GetMessage: retry 3 of 3 in 0.25s after: HTTP 429"),
+        (
+            "volt_sdk",
+            logging.INFO,
+            "CreateMessage: retry 1 of 3 in 1.50s after RateLimitError: HTTP 429, Retry-After 1.5s",
+        ),
+        (
+            "volt_sdk",
+            logging.INFO,
+            "GetMessage: retry 3 of 3 in 0.25s after RateLimitError: HTTP 429, Retry-After 0.25s",
+        ),
     ]

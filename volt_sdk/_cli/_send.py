@@ -16,18 +16,17 @@ from ._parser import add_leaf
 from ._printers import dump, message_rows
 
 if TYPE_CHECKING:
-    from volt_sdk import Message, Volt
+    from volt_sdk import Message, Volt, VoltError
 
     from ._parser import Commands
 
 __all__ = ["register"]
 
-# --wait: poll every 0.2 s at first, backing off to 1 s, until a final status.
-POLL_FIRST = 0.2
+# --wait: Volt.wait_for_status, polling every 0.2 s at first, backing off to 1 s, until
+# one of the statuses --help names (the command's own contract, whatever the SDK's default).
 POLL_MAX = 1.0
-POLL_BACKOFF = 1.5
 WAIT_TIMEOUT = 60.0
-FINAL_STATUSES = frozenset({"delivered", "failed", "undelivered"})
+FINAL_STATUSES = ("delivered", *sorted(FAILED_STATUSES))
 
 
 def register(commands: Commands) -> None:
@@ -135,59 +134,55 @@ def _send(args: argparse.Namespace, out: Output) -> int:
     return 0
 
 
-def _is_final(message: Message) -> bool:
-    return (message.status or "").lower() in FINAL_STATUSES
-
-
 def _wait(volt: Volt, message: Message, timeout: float, out: Output) -> tuple[Message, bool]:
-    """Poll ``message`` until its status is final or ``timeout`` passes; print each change.
+    """Follow ``message`` with ``wait_for_status`` until its status is final or ``timeout``
+    passes, printing each change; the last message seen, and whether its status is final.
 
-    Returns the last message seen and whether its status is final. A poll that
-    fails for a passing reason (rate limit, 5xx, network, a cut body) is reported and retried:
-    reading a message is safe to repeat.
+    A poll that fails for a passing reason (rate limit, 5xx, network, a cut body)
+    is reported on stderr and made again: reading a message is safe to repeat.
     """
     from datetime import datetime
 
-    from volt_sdk import APIStatusError, MalformedResponseError, RateLimitError, TransportError
+    from volt_sdk import WaitTimeoutError
 
     stream = sys.stderr if out.as_json else sys.stdout
     start = _concurrency.monotonic()
-    deadline = start + timeout
+    shown = message.status
 
     def report(current: Message) -> None:
+        nonlocal shown
+        shown = current.status
         now = datetime.fromtimestamp(_concurrency.wall_clock()).strftime("%H:%M:%S.%f")[:-3]
         elapsed = _concurrency.monotonic() - start
         note = f" ({current.status_description})" if current.status_description else ""
         status = out.status(current.status) if stream is sys.stdout else current.status
         print(f"  {now}  {f'+{elapsed:.1f}s':>6}  {status}{note}", file=stream, flush=True)
 
-    # This loop polls and backs off itself, reporting each passing failure: the
-    # client's own retries would only hide them.
-    poller = volt.with_options(max_retries=0)
+    def changed(current: Message) -> None:
+        # The first poll often repeats the status the send returned: shown already.
+        if current.status != shown:
+            report(current)
+
+    def retrying(exc: VoltError) -> None:
+        print(f"volt: {explain(exc)}; polling again", file=sys.stderr)
+
     if stream is sys.stdout:
         print(file=stream)
     print(f"waiting for delivery of {message.id} (up to {timeout:g} s):", file=stream)
     report(message)
-    interval = POLL_FIRST
-    while not _is_final(message):
-        left = deadline - _concurrency.monotonic()
-        if left <= 0:
-            return message, False
-        _concurrency.sleep(min(interval, left))
-        interval = min(interval * POLL_BACKOFF, POLL_MAX)
-        try:
-            current = poller.get_message(message.id)
-        except (TransportError, APIStatusError, MalformedResponseError) as exc:
-            passing = not isinstance(exc, APIStatusError) or (
-                isinstance(exc, RateLimitError) or (exc.status_code or 0) >= 500
-            )
-            if not passing:
-                raise
-            if isinstance(exc, RateLimitError) and exc.retry_after:
-                interval = max(interval, exc.retry_after)
-            print(f"volt: {explain(exc)}; polling again", file=sys.stderr)
-            continue
-        if current.status != message.status:
-            report(current)
-        message = current
-    return message, True
+    if (message.status or "").lower() in FINAL_STATUSES:
+        return message, True
+    # No retries inside a poll: each passing failure is reported, then polled again.
+    poller = volt.with_options(max_retries=0)
+    try:
+        final = poller.wait_for_status(
+            message.id,
+            until=FINAL_STATUSES,
+            timeout=timeout,
+            interval=POLL_MAX,
+            on_status=changed,
+            on_retry=retrying,
+        )
+    except WaitTimeoutError as exc:
+        return exc.last or message, False
+    return final, True

@@ -116,9 +116,10 @@ def _aiohttp_client() -> type[AioHttpClient] | None:
     """``AioHttpClient`` when the run goes over aiohttp (``AsyncVolt``), None for httpx's own
     connections (``Volt``, threads): ``$VOLT_BULK_TRANSPORT``, by default aiohttp when it
     imports. Which one is logged at DEBUG (logger ``volt_sdk.cli``)."""
-    import logging  # here: ``volt`` starts without it
+    # Here: ``volt`` starts without logging; the package's loggers mask numbers.
+    from volt_sdk._logs import package_logger
 
-    logger = logging.getLogger("volt_sdk.cli")
+    logger = package_logger("volt_sdk.cli")
     given = os.environ.get(TRANSPORT_VARIABLE, "")
     chosen = given.strip().lower() or "auto"
     if chosen not in ("auto", "aiohttp", "httpx"):

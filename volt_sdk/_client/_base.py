@@ -7,25 +7,34 @@ from :class:`BaseVolt`.
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import httpx
 
 from volt_sdk._config import (
+    NOT_GIVEN,
+    BearerAuth,
     ClientConfig,
     NotGiven,
+    check_default_headers,
     check_delivery_options,
     check_max_response_bytes,
     check_timeout,
+    check_token_source,
     resolve_config,
 )
 from volt_sdk._errors import ValidationError
+from volt_sdk._logs import setup_from_env
 from volt_sdk._wire import RetryPolicy, TokenBucket, Wire
 
 from ._arguments import ArgumentRules
 
 if TYPE_CHECKING:
     from typing_extensions import Self
+
+    from volt_sdk._wire import AttemptHook
 
 __all__ = ["BaseVolt"]
 
@@ -41,7 +50,7 @@ class BaseVolt:
     def _configure(
         self,
         *,
-        token: str | None,
+        token: str | Callable[[], str] | None,
         base_url: str | None,
         timeout: float | httpx.Timeout | None | NotGiven,
         default_region: str | None,
@@ -53,7 +62,11 @@ class BaseVolt:
         max_response_bytes: int,
         http_client: object,
         client_type: type[httpx.Client | httpx.AsyncClient],
+        default_headers: Mapping[str, str] | None,
+        app_info: tuple[str, str] | None,
+        on_attempt: Sequence[AttemptHook],
     ) -> None:
+        setup_from_env()  # VOLT_LOG, once per process; one global read afterwards
         if http_client is not None and not isinstance(http_client, client_type):
             raise ValidationError(
                 f"http_client: expected an httpx.{client_type.__name__} for "
@@ -69,7 +82,9 @@ class BaseVolt:
             timeout=timeout,
             default_region=default_region,
             strict_numbers=strict_numbers,
+            app_info=app_info,
         )
+        headers = check_default_headers(default_headers)
         check_delivery_options(
             max_retries=max_retries,
             deadline=deadline,
@@ -85,7 +100,13 @@ class BaseVolt:
         policy = RetryPolicy(max_retries=max_retries, deadline=float(deadline))
         bucket = TokenBucket(max_rate) if max_rate is not None else None
         self._wire = Wire(
-            self._config, per_request, policy, bucket, check_max_response_bytes(max_response_bytes)
+            self._config,
+            per_request,
+            policy,
+            bucket,
+            check_max_response_bytes(max_response_bytes),
+            default_headers=headers,
+            hooks=check_hooks(on_attempt),
         )
 
     def _copy_with_options(
@@ -93,9 +114,22 @@ class BaseVolt:
         max_retries: int | NotGiven,
         deadline: float | NotGiven,
         timeout: float | httpx.Timeout | NotGiven,
+        *,
+        token: str | Callable[[], str] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
     ) -> Self:
-        """A shallow copy with another wire; it shares the connections and never closes them."""
-        policy = self._wire.policy
+        """A shallow copy with another wire; it shares the connections and never closes them.
+
+        With another ``token`` the copy speaks for another organization: it gets
+        a rate-limit bucket of its own, at the same rate (Volt's limits are per
+        organization). ``default_headers`` are laid over this client's. Every
+        argument is checked before anything is copied.
+
+        Raises:
+            ConfigurationError: an option that cannot work, named.
+        """
+        wire = self._wire
+        policy = wire.policy
         new_policy = RetryPolicy(
             max_retries=policy.max_retries if isinstance(max_retries, NotGiven) else max_retries,
             deadline=policy.deadline if isinstance(deadline, NotGiven) else deadline,
@@ -106,12 +140,28 @@ class BaseVolt:
             max_rate=None,
             max_concurrency=None,
         )
-        new_timeout = (
-            self._wire.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
+        new_timeout = wire.timeout if isinstance(timeout, NotGiven) else check_timeout(timeout)
+        headers = (
+            None
+            if isinstance(default_headers, NotGiven)
+            else check_default_headers(default_headers)
         )
+        auth: BearerAuth | None = None
+        bucket: TokenBucket | None | NotGiven = NOT_GIVEN
+        config = self._config
+        if not isinstance(token, NotGiven):
+            source = check_token_source(token)
+            if not wire.auth.same_token(source):
+                auth = BearerAuth(source)
+                config = dataclasses.replace(config, token=source)
+                parent = wire.bucket
+                bucket = None if parent is None else TokenBucket(parent.rate, parent.burst)
         clone = copy.copy(self)
         clone._owns_http_client = False
-        clone._wire = self._wire.with_options(new_timeout, new_policy)
+        clone._config = config
+        clone._wire = wire.with_options(
+            new_timeout, new_policy, auth=auth, default_headers=headers, bucket=bucket
+        )
         return clone
 
     @property
@@ -121,3 +171,24 @@ class BaseVolt:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._config.base_url!r})"
+
+
+def check_hooks(hooks: object) -> tuple[AttemptHook, ...]:
+    """``on_attempt`` as a tuple of callables, or a ConfigurationError naming it."""
+    from volt_sdk._errors import ConfigurationError
+
+    if callable(hooks):
+        return (hooks,)
+    if isinstance(hooks, (str, bytes)) or not isinstance(hooks, (list, tuple)):
+        raise ConfigurationError(
+            f"on_attempt: expected a list of callables (each taking an Attempt), "
+            f"got {type(hooks).__name__}"
+        )
+    listed = cast("list[object] | tuple[object, ...]", hooks)
+    for index, hook in enumerate(listed):
+        if not callable(hook):
+            raise ConfigurationError(
+                f"on_attempt[{index}]: expected a callable taking an Attempt, "
+                f"got {type(hook).__name__}"
+            )
+    return cast("tuple[AttemptHook, ...]", tuple(listed))

@@ -11,8 +11,10 @@ goes to the async source, in words that read right for both.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -26,15 +28,17 @@ from volt_sdk._wire import (
     widen_pool,
 )
 
+from ._raw import sync_raw
 from ._sync_account import AccountMethods
 from ._sync_messages import MessageMethods
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from volt_sdk._wire import AttemptHook
     from volt_sdk_graphql.client import VoltGraphQL
 
-__all__ = ["Volt"]
+__all__ = ["Volt", "VoltWithRawResponse"]
 
 
 class Volt(MessageMethods, AccountMethods):
@@ -53,7 +57,14 @@ class Volt(MessageMethods, AccountMethods):
             print(msg.id, msg.status)
 
     Args:
-        token: the organization's API token. Default: ``VOLT_API_TOKEN``.
+        token: the organization's API token, or a function without arguments
+            returning the current one (token rotation). The function is called
+            at every attempt, on the calling thread or task, never at
+            construction: it must be cheap (return a cached token that you
+            refresh elsewhere). What it returns is checked like a str token;
+            a bad token, or the function raising, is a
+            :class:`ConfigurationError` and nothing is sent. Default:
+            ``VOLT_API_TOKEN``.
         base_url: the GraphQL endpoint. Default: ``VOLT_API_URL``, else
             ``https://api.respondflow.com/graphql``. Plain ``http://`` is refused
             unless the host is loopback (a local sandbox).
@@ -68,7 +79,9 @@ class Volt(MessageMethods, AccountMethods):
         deadline: seconds one call may take across all its attempts and waits
             (default 60).
         max_rate: at most this many messages per second, shared by every call of
-            this client and of its ``with_options`` copies. Default: no limit.
+            this client and of its ``with_options`` copies (a copy with another
+            ``token`` has a limit of its own, at the same rate: Volt's limits are
+            per organization). Default: no limit.
         max_concurrency: at most this many requests in flight at once, shared
             likewise; the client's own connection pool is sized to match.
             Default: no limit (and a pool of 100 connections).
@@ -80,15 +93,30 @@ class Volt(MessageMethods, AccountMethods):
             sent with every request. The client does not close a client you
             passed in. A server that trickles its answer is cut off at the
             deadline on the client's own transport only (README, "Delivery").
+        default_headers: headers added to every request (``{"X-Tenant": "acme"}``).
+            ``Authorization`` (use ``token``), ``Content-Type``,
+            ``Accept-Encoding``, ``Content-Length``, ``Transfer-Encoding`` and
+            ``Host`` are the client's own and refused. A ``User-Agent`` here
+            replaces the client's whole one; ``app_info`` adds to it instead.
+            Default: none.
+        app_info: ``(name, version)`` of your application, added to the
+            User-Agent: ``volt-sdk-python/<version> <name>/<version>``. Both are
+            non-empty HTTP tokens (no spaces, no ``/``). Default: none.
+        on_attempt: callables told of every attempt of every call, each with an
+            :class:`Attempt` (the request, the response or error, the attempt's
+            number, and what the client does next). A hook that raises is logged
+            and ignored. Default: none.
 
     Raises:
         ConfigurationError: no token, or an option out of range.
     """
 
+    _executor: SyncExecutor
+
     def __init__(
         self,
         *,
-        token: str | None = None,
+        token: str | Callable[[], str] | None = None,
         base_url: str | None = None,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
         default_region: str | None = None,
@@ -99,6 +127,9 @@ class Volt(MessageMethods, AccountMethods):
         max_concurrency: int | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        app_info: tuple[str, str] | None = None,
+        on_attempt: Sequence[AttemptHook] = (),
     ) -> None:
         self._configure(
             token=token,
@@ -113,6 +144,9 @@ class Volt(MessageMethods, AccountMethods):
             max_response_bytes=max_response_bytes,
             http_client=http_client,
             client_type=httpx.Client,
+            default_headers=default_headers,
+            app_info=app_info,
+            on_attempt=on_attempt,
         )
         if http_client is None:
             self._http = new_http_client(self._config.timeout, max_concurrency)
@@ -128,7 +162,70 @@ class Volt(MessageMethods, AccountMethods):
         # generated operations (bench/imports.py).
         from volt_sdk_graphql.client import VoltGraphQL
 
-        return VoltGraphQL(SyncExecutor(self._wire, self._http, self._gate))
+        self._executor = SyncExecutor(self._wire, self._http, self._gate)
+        return VoltGraphQL(self._executor)
+
+    def execute(
+        self,
+        query: str,
+        variables: Mapping[str, Any] | None = None,
+        operation_name: str | None = None,
+    ) -> dict[str, Any]:
+        """Run any GraphQL document, for what the SDK does not wrap::
+
+            data = volt.execute(
+                "query Wave($id: String!) { wave(id: $id) { id name } }",
+                {"id": "wave_1"},
+            )
+
+        The call gets everything the SDK's own methods get: the token, the
+        deadline, the rate limit and the concurrency cap, the size cap, and the
+        retry rule: a query is retried after a passing failure; a mutation only
+        when its request surely never reached Volt, never after an ambiguous
+        failure. Each ``createMessage`` field of a mutation counts against
+        ``max_rate``. Nothing is parsed into models: the ``data`` dict is returned
+        as Volt sent it. A document that cannot be read as a query is treated as
+        a mutation (the safe side).
+
+        Args:
+            query: the GraphQL document.
+            variables: the values of its variables. Default: none.
+            operation_name: which operation of the document to run; needed only
+                when it holds more than one.
+
+        Returns:
+            The ``data`` object of the answer.
+
+        Raises:
+            ValidationError: the document holds no operation, or several and no
+                ``operation_name``, or a subscription; ``variables`` is not a
+                mapping of names to JSON values. Nothing is sent.
+            GraphQLError: Volt answered with ``errors`` (even beside partial data,
+                which the error's ``data`` holds). A document of yours that asks for
+                what Volt's schema lacks raises this, not :class:`SchemaDriftError`.
+            VoltError: the request failed (see the error tree). For a mutation,
+                a :class:`TransportError` with ``request_sent`` true, a 5xx
+                :class:`APIStatusError` or a :class:`MalformedResponseError`
+                means it may have run: do not resend it blindly.
+        """
+        from ._documents import check_variables, document_operation
+
+        op = document_operation(query, operation_name)
+        return self._executor.run(op, check_variables(variables))
+
+    @functools.cached_property
+    def with_raw_response(self) -> VoltWithRawResponse:
+        """The same methods, each returning a :class:`RawResponse`: the result and its HTTP answer::
+
+            raw = volt.with_raw_response.send_message(to=..., from_=..., body=...)
+            print(raw.status_code, raw.request_id, raw.attempts, raw.elapsed)
+            message = raw.parsed
+
+        Every method that makes one request is there; those that page or poll
+        (``iter_conversation``, ``reconcile_message``, ``wait_for_status``,
+        ``send_many``) are not, having no single answer.
+        """
+        return VoltWithRawResponse(self)
 
     def with_options(
         self,
@@ -136,18 +233,32 @@ class Volt(MessageMethods, AccountMethods):
         max_retries: int | NotGiven = NOT_GIVEN,
         deadline: float | NotGiven = NOT_GIVEN,
         timeout: float | httpx.Timeout | NotGiven = NOT_GIVEN,
+        token: str | Callable[[], str] | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | NotGiven = NOT_GIVEN,
     ) -> Self:
-        """This client with other retry, deadline or timeout settings, for some calls::
+        """This client with other settings, for some calls or for another tenant::
 
             volt.with_options(max_retries=0, deadline=10).send_message(...)
 
         The copy shares the connections, the rate limit and the concurrency cap;
-        closing it does nothing (close the original).
+        closing it does nothing (close the original). With another ``token`` it
+        acts for another organization over the same connections, with a rate
+        limit of its own at the same ``max_rate`` (Volt's limits are per
+        organization)::
+
+            acme = volt.with_options(token=acme_token, default_headers={"X-Tenant": "acme"})
+
+        Make one copy per tenant and keep it: copies made apart have rate limits
+        apart, even with the same token.
 
         Args:
             max_retries: retries per call. Default: this client's.
             deadline: seconds per call, across attempts. Default: this client's.
             timeout: seconds, or an :class:`httpx.Timeout`. Default: this client's.
+            token: another organization's token, or a function returning the
+                current one (as the client's ``token``). Default: this client's.
+            default_headers: headers laid over this client's (the same rules
+                as the client's ``default_headers``). Default: this client's.
 
         Returns:
             A new client of the same class.
@@ -155,8 +266,12 @@ class Volt(MessageMethods, AccountMethods):
         Raises:
             ConfigurationError: an option out of range.
         """
-        clone = self._copy_with_options(max_retries, deadline, timeout)
+        clone = self._copy_with_options(
+            max_retries, deadline, timeout, token=token, default_headers=default_headers
+        )
         clone._gql = clone._operations()
+        # The parent's raw view calls the parent's methods: the copy makes its own.
+        clone.__dict__.pop("with_raw_response", None)
         return clone
 
     def __enter__(self) -> Self:
@@ -182,3 +297,26 @@ class Volt(MessageMethods, AccountMethods):
         """
         if self._owns_http_client:
             self._http.close()
+
+
+class VoltWithRawResponse:
+    """:class:`Volt`'s one-request methods, each returning a :class:`RawResponse`.
+
+    Reach it as ``volt.with_raw_response``; each method takes the same arguments
+    and raises the same errors as the client's.
+    """
+
+    def __init__(self, client: Volt) -> None:
+        self.send_message = sync_raw(client.send_message)
+        self.get_message = sync_raw(client.get_message)
+        self.get_conversation = sync_raw(client.get_conversation)
+        self.get_contact = sync_raw(client.get_contact)
+        self.upsert_contact = sync_raw(client.upsert_contact)
+        self.get_list = sync_raw(client.get_list)
+        self.upsert_list = sync_raw(client.upsert_list)
+        self.add_contacts_to_list = sync_raw(client.add_contacts_to_list)
+        self.get_wave = sync_raw(client.get_wave)
+        self.list_webhooks = sync_raw(client.list_webhooks)
+        self.register_webhook = sync_raw(client.register_webhook)
+        self.delete_webhook = sync_raw(client.delete_webhook)
+        self.execute = sync_raw(client.execute)

@@ -1,16 +1,16 @@
 # Generated from _async_messages.py by codegen/unasync.py (make generate). Do not edit:
 # change _async_messages.py and run `make generate`.
-"""The message methods of :class:`Volt`: send, look up, page, reconcile, send many.
+"""The message methods of :class:`Volt`: send, look up, wait, page, reconcile, send many.
 
 Written once, as the async source of both clients (see ``_async_client.py``).
 Each method only does the I/O; the argument rules (``_arguments``), the result
-handling (``_results``) and the paging and matching rules (``_conversations``)
-are shared.
+handling (``_results``), the paging and matching rules (``_conversations``) and
+the polling rules (``_waiting``) are shared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from volt_sdk import _concurrency
@@ -19,11 +19,13 @@ from volt_sdk._errors import (
     MalformedResponseError,
     MessageOutcomeUnknownError,
     TransportError,
+    VoltError,
 )
 from volt_sdk._wire import may_have_reached_volt, widen_pool
 
 from ._base import BaseVolt
 from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
+from ._waiting import FINAL_STATUSES, Waiting, is_passing
 
 # The models (pydantic's machinery) and the paging rules are imported on first
 # use, not with the client: ``from volt_sdk import Volt`` stays cheap (bench/imports.py).
@@ -31,8 +33,10 @@ if TYPE_CHECKING:
     import os
 
     import httpx
+    from typing_extensions import Self
 
     from volt_sdk._bulk import BulkResult, OutgoingMessage
+    from volt_sdk._config import NotGiven
     from volt_sdk._models import ConversationPage, Message
     from volt_sdk_graphql.client import VoltGraphQL
 
@@ -40,10 +44,15 @@ __all__ = ["MessageMethods"]
 
 
 class MessageMethods(BaseVolt):
-    """Messages: :meth:`send_message`, lookups, conversations, reconciliation, ``send_many``."""
+    """Messages: :meth:`send_message`, lookups, waiting, conversations, reconciliation,
+    ``send_many``."""
 
     _gql: VoltGraphQL
     _http: httpx.Client
+
+    if TYPE_CHECKING:
+        # Defined by the client class (``_async_client.py``), with more options.
+        def with_options(self, *, deadline: float | NotGiven = ...) -> Self: ...
 
     def send_message(
         self,
@@ -110,6 +119,79 @@ class MessageMethods(BaseVolt):
         with RESPONSE_SHAPE:
             result = self._gql.get_message(id=id)
         return found(result.message, "message", "GetMessage", id=id)
+
+    def wait_for_status(
+        self,
+        message_id: str,
+        *,
+        until: Collection[str] = FINAL_STATUSES,
+        timeout: float = 60.0,
+        interval: float = 1.0,
+        on_status: Callable[[Message], object] | None = None,
+        on_retry: Callable[[VoltError], object] | None = None,
+    ) -> Message:
+        """Poll a message until its status is one of ``until``; the message then.
+
+        The first poll comes after 0.2 s (or ``interval``, if shorter), each pause
+        after that is 1.5 times longer, up to ``interval``. A poll that fails for a
+        passing reason (a rate limit, whose ``retry_after`` is waited, a 5xx, the
+        network, a garbled answer) is logged and made again; any other failure
+        ends the wait at once. Each poll's deadline is cut to what is left of
+        ``timeout``; once it has run out, one last poll (bounded by a second)
+        looks again before :class:`WaitTimeoutError`.
+
+        Args:
+            message_id: the message's id, as returned by :meth:`send_message`.
+            until: the statuses to wait for, compared case-insensitively.
+                Default: ``("delivered", "failed", "undelivered")``, the final
+                statuses as far as they are known: Volt documents no list of
+                statuses, so this set is provisional (docs/volt-api.md,
+                "Message status").
+            timeout: seconds to wait in all.
+            interval: the longest pause between two polls, in seconds.
+            on_status: called with the message of every poll whose status differs
+                from the previous poll's (the first poll's too), as it arrives.
+                A plain function; what it returns is ignored.
+            on_retry: called with the error of every poll that failed for a
+                passing reason, before polling again. A plain function.
+
+        Returns:
+            The :class:`Message`, as the poll that found a status of ``until``
+            read it.
+
+        Raises:
+            ValidationError: an argument is refused (before any request): an
+                empty ``message_id``, ``until`` empty or a single str, ``timeout``
+                or ``interval`` not a positive number of seconds.
+            WaitTimeoutError: ``timeout`` passed first; it holds the last message
+                seen (``last``) and the last passing failure (``last_error``).
+            NotFoundError: Volt has no message with this id.
+            VoltError: a poll failed for a reason that polling again would not
+                change (an :class:`AuthenticationError`, a :class:`GraphQLError`, ...).
+        """
+        message_id = self._rules.identifier(message_id, "message_id")
+        waiting = Waiting(
+            message_id,
+            until=until,
+            timeout=timeout,
+            interval=interval,
+            on_status=on_status,
+            on_retry=on_retry,
+            now=_concurrency.monotonic(),
+        )
+        while (pause := waiting.pause(_concurrency.monotonic())) is not None:
+            _concurrency.sleep(pause)
+            deadline = waiting.poll_deadline(_concurrency.monotonic(), self._wire.policy.deadline)
+            try:
+                message = self.with_options(deadline=deadline).get_message(message_id)
+            except VoltError as error:
+                if not is_passing(error):
+                    raise
+                waiting.failed(error)
+                continue
+            if waiting.seen(message):
+                return message
+        raise waiting.timed_out()
 
     def get_conversation(
         self, *, to: str, from_: str, before: str | None = None

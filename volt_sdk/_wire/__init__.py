@@ -15,7 +15,9 @@ Both clients sit on top; nothing here knows about them.
 
 from ._async_deadline import DEFAULT_CONNECTIONS, new_async_http_client, widen_async_pool
 from ._async_executor import AsyncExecutor
-from ._request import RATE_LIMITED_OPERATIONS, Wire, client_reference
+from ._attempt import Attempt, AttemptHook
+from ._observe import RECORD, CallRecord
+from ._request import RATE_LIMITED_OPERATIONS, Operation, Wire, client_reference
 from ._response import decode, parse_retry_after, transport_error
 from ._retry import (
     DEFAULT_DEADLINE,
@@ -32,7 +34,12 @@ __all__ = [
     "DEFAULT_DEADLINE",
     "DEFAULT_MAX_RETRIES",
     "RATE_LIMITED_OPERATIONS",
+    "RECORD",
     "AsyncExecutor",
+    "Attempt",
+    "AttemptHook",
+    "CallRecord",
+    "Operation",
     "RetryPolicy",
     "SyncExecutor",
     "TokenBucket",

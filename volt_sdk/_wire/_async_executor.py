@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,11 +19,14 @@ from volt_sdk import _concurrency
 from volt_sdk._errors import VoltError
 
 from ._body import CappedBody
-from ._request import DEADLINE_MARGIN, Operation, Wire, logger
+from ._observe import watch_call
+from ._request import DEADLINE_MARGIN, Operation, Wire, log_request, logger
 from ._response import deadline_error, decode, log_response, transport_error
 
 if TYPE_CHECKING:
     import asyncio
+
+    from ._observe import Watch
 
 __all__ = ["AsyncExecutor"]
 
@@ -43,31 +47,55 @@ class AsyncExecutor:
     async def execute(
         self, query: str, operation_name: str, variables: dict[str, Any]
     ) -> dict[str, Any]:
+        """Run one of the SDK's own operations (the generated client calls this)."""
+        return await self.run(self._wire.operation(query, operation_name), variables)
+
+    async def run(self, op: Operation, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Run ``op`` with ``variables``: the ``data`` of its answer, or a VoltError."""
         wire = self._wire
-        op = wire.operation(query, operation_name)
         content = wire.encode(op, variables)
         deadline_at = wire.deadline_at()
+        watch = watch_call(op, variables, wire)
+        if watch is None:
+            return await self._attempts(op, content, deadline_at, None)
+        with watch:
+            return await self._attempts(op, content, deadline_at, watch)
+
+    async def _attempts(
+        self, op: Operation, content: bytes, deadline_at: float, watch: Watch | None
+    ) -> dict[str, Any]:
+        wire = self._wire
         retries = 0
         while True:
             try:
                 wait = wire.rate_wait(op, deadline_at)
                 if wait:
+                    if watch is not None:
+                        watch.rate_wait(wait)
                     await _concurrency.async_sleep(wait)
+                if logger.isEnabledFor(logging.DEBUG):
+                    log_request(op, retries + 1, len(content), wire.url)
                 if self._gate is None:
-                    response, body = await self._send(content, op, deadline_at)
+                    response, body = await self._send(content, op, deadline_at, watch)
                 else:
                     async with self._gate:
-                        response, body = await self._send(content, op, deadline_at)
-                return decode(response, body, operation_name)
+                        response, body = await self._send(content, op, deadline_at, watch)
+                data = decode(response, body, op.name, generated=op.generated)
             except VoltError as error:
                 pause = wire.retry_pause(error, op, retries, deadline_at)
+                if watch is not None:
+                    watch.failed(error, pause)
                 if pause is None:
                     raise
+            else:
+                if watch is not None:
+                    watch.succeeded(response, body)
+                return data
             retries += 1
             await _concurrency.async_sleep(pause)
 
     async def _send(
-        self, content: bytes, op: Operation, deadline_at: float
+        self, content: bytes, op: Operation, deadline_at: float, watch: Watch | None
     ) -> tuple[httpx.Response, bytes]:
         """One attempt: the response and its body, read with the size cap, by the deadline."""
         wire = self._wire
@@ -78,6 +106,8 @@ class AsyncExecutor:
         request = http.build_request(
             "POST", wire.url, content=content, headers=wire.headers, timeout=timeout
         )
+        if watch is not None:
+            watch.sending(request)
         try:
             with _concurrency.deadline(deadline_at + DEADLINE_MARGIN):
                 response = await http.send(request, auth=wire.auth, stream=True)

@@ -13,17 +13,28 @@ import itertools
 import json
 import logging
 import secrets
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
 import httpx
 
 from volt_sdk import _concurrency
-from volt_sdk._config import DEFAULT_MAX_RESPONSE_BYTES, BearerAuth, ClientConfig
+from volt_sdk._config import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    NOT_GIVEN,
+    BearerAuth,
+    ClientConfig,
+    NotGiven,
+    merged_headers,
+)
 from volt_sdk._errors import ValidationError, VoltError, VoltTimeoutError
+from volt_sdk._logs import error_summary, package_logger
 
 from ._body import ACCEPT_ENCODING
 from ._retry import RetryPolicy, TokenBucket
+
+if TYPE_CHECKING:
+    from ._attempt import AttemptHook
 
 __all__ = [
     "DEADLINE_MARGIN",
@@ -31,10 +42,12 @@ __all__ = [
     "Operation",
     "Wire",
     "client_reference",
+    "log_request",
     "logger",
 ]
 
-logger: Final = logging.getLogger("volt_sdk")
+# Masks phone numbers in every record (_logs); the sole logger of the wire.
+logger: Final = package_logger()
 
 #: Seconds past its deadline a call may still take: the deadline cuts every
 #: phase's timeout first; this backstop (cancelling the task, cutting the
@@ -55,15 +68,40 @@ def client_reference() -> str:
 
 
 class Operation:
-    """What is derived once from a GraphQL document: the start of the body, its kind."""
+    """What is derived once from a GraphQL document: the start of the body, its kind.
 
-    __slots__ = ("body_prefix", "is_mutation", "name", "rate_limited")
+    ``generated`` is true for the SDK's own operations (``queries/operations``),
+    false for a document passed to ``execute()``; only the former can drift
+    from Volt's schema (:class:`SchemaDriftError`). ``operation_name`` is what
+    the body says (None: not sent); ``name`` what errors, logs and spans call it
+    (default: the operation name, else ``query`` or ``mutation``).
+    """
 
-    def __init__(self, query: str, operation_name: str, rate_limited: bool) -> None:
-        self.name = operation_name
-        self.is_mutation = query.lstrip().startswith("mutation")
+    __slots__ = ("body_prefix", "generated", "is_mutation", "name", "rate_limited", "sends")
+
+    def __init__(
+        self,
+        query: str,
+        operation_name: str | None,
+        rate_limited: bool,
+        *,
+        is_mutation: bool | None = None,
+        generated: bool = True,
+        sends: int = 1,
+        name: str | None = None,
+    ) -> None:
+        self.is_mutation = (
+            query.lstrip().startswith("mutation") if is_mutation is None else is_mutation
+        )
+        self.name = name or operation_name or ("mutation" if self.is_mutation else "query")
         self.rate_limited = rate_limited
-        head = json.dumps({"query": query, "operationName": operation_name}, ensure_ascii=False)
+        # Messages one call sends: what it costs against the rate limit.
+        self.sends = max(1, sends)
+        self.generated = generated
+        head_fields: dict[str, str] = {"query": query}
+        if operation_name:
+            head_fields["operationName"] = operation_name
+        head = json.dumps(head_fields, ensure_ascii=False)
         # '{"query": ..., "operationName": ...}' -> '{..., "variables":' so that a
         # call only serializes its variables.
         self.body_prefix = (head[:-1] + ', "variables": ').encode()
@@ -78,6 +116,7 @@ class Wire:
         "auth",
         "bucket",
         "headers",
+        "hooks",
         "max_response_bytes",
         "policy",
         "timeout",
@@ -91,17 +130,25 @@ class Wire:
         policy: RetryPolicy,
         bucket: TokenBucket | None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        *,
+        default_headers: Mapping[str, str] | None = None,
+        hooks: Sequence[AttemptHook] = (),
     ) -> None:
         # Parsed once: httpx re-parses a str URL on every request (about 10 us).
         self.url = httpx.URL(config.base_url)
         self.auth = BearerAuth(config.token)
-        self.headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            # Only what the capped reader can decompress (_body.CappedBody).
-            "Accept-Encoding": ACCEPT_ENCODING,
-            "User-Agent": config.user_agent,
-        }
+        self.headers = merged_headers(
+            {
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+                # Only what the capped reader can decompress (_body.CappedBody).
+                "Accept-Encoding": ACCEPT_ENCODING,
+                "User-Agent": config.user_agent,
+            },
+            default_headers,
+        )
+        # Told of every attempt (_observe); empty: nobody listens.
+        self.hooks = tuple(hooks)
         # None: the caller's own http_client decides the timeout.
         self.timeout = timeout
         self.policy = policy
@@ -112,11 +159,25 @@ class Wire:
         # (timeout, its longest phase): one tuple, so threads never see a torn pair.
         self._longest: tuple[httpx.Timeout | None, float] = (None, 0.0)
 
-    def with_options(self, timeout: httpx.Timeout | None, policy: RetryPolicy) -> Wire:
-        """A copy with other timeout and retry settings, sharing the rest."""
+    def with_options(
+        self,
+        timeout: httpx.Timeout | None,
+        policy: RetryPolicy,
+        *,
+        auth: BearerAuth | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        bucket: TokenBucket | None | NotGiven = NOT_GIVEN,
+    ) -> Wire:
+        """A copy with other settings, sharing the rest (the operations' cache too)."""
         clone = copy.copy(self)
         clone.timeout = timeout
         clone.policy = policy
+        if auth is not None:
+            clone.auth = auth
+        if default_headers:
+            clone.headers = merged_headers(self.headers, default_headers)
+        if not isinstance(bucket, NotGiven):
+            clone.bucket = bucket
         return clone
 
     def operation(self, query: str, operation_name: str) -> Operation:
@@ -129,7 +190,17 @@ class Wire:
 
     def encode(self, op: Operation, variables: Mapping[str, Any]) -> bytes:
         try:
-            return op.body_prefix + json.dumps(variables, ensure_ascii=False).encode() + b"}"
+            text = json.dumps(variables, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            # What json cannot send (a set, a datetime, NaN): a typed error, nothing sent.
+            raise ValidationError(
+                f"{op.name}: the variables cannot be sent as JSON ({exc})",
+                argument="variables",
+                value=variables,
+                reason="not_json",
+            ) from None
+        try:
+            return op.body_prefix + text.encode() + b"}"
         except UnicodeEncodeError as exc:
             # The argument rules refuse such text first; this keeps the promise
             # (a typed error, nothing sent) for whatever reaches the wire anyway.
@@ -179,7 +250,7 @@ class Wire:
         """Seconds to wait for the rate limit before sending ``op`` (0 if not limited)."""
         if not op.rate_limited or self.bucket is None:
             return 0.0
-        wait = self.bucket.reserve()
+        wait = self.bucket.reserve(op.sends)
         if wait and _concurrency.monotonic() + wait >= deadline_at:
             raise VoltTimeoutError(
                 f"{op.name}: the client's rate limit ({self.bucket.rate:g}/s) would delay "
@@ -199,15 +270,31 @@ class Wire:
         pause = policy.delay(error, retries_done)
         if _concurrency.monotonic() + pause >= deadline_at:
             return None  # no wait runs past the deadline
-        logger.info(
-            "%s: retry %d of %d in %.2fs after: %s",
-            op.name,
-            retries_done + 1,
-            policy.max_retries,
-            pause,
-            error.message,
-        )
+        if logger.isEnabledFor(logging.INFO):  # the summary is built only to be shown
+            logger.info(
+                "%s: retry %d of %d in %.2fs after %s",
+                op.name,
+                retries_done + 1,
+                policy.max_retries,
+                pause,
+                error_summary(error, op.name),
+            )
         return pause
+
+
+def log_request(op: Operation, attempt: int, size: int, url: httpx.URL) -> None:
+    """One DEBUG line per attempt about to be sent (the caller checks that DEBUG is on).
+
+    Its size, never its body (that holds numbers and message text).
+    """
+    logger.debug(
+        "%s: attempt %d, %s of %d bytes to %s",
+        op.name,
+        attempt,
+        "mutation" if op.is_mutation else "query",
+        size,
+        url.netloc.decode("ascii"),
+    )
 
 
 def _longest_phase(timeout: httpx.Timeout) -> float:

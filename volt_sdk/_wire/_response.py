@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from typing import Any, Final, cast
@@ -24,6 +25,7 @@ from volt_sdk._errors import (
     GraphQLErrorDetail,
     MalformedResponseError,
     RateLimitError,
+    SchemaDriftError,
     TransportError,
     VoltConnectionError,
     VoltTimeoutError,
@@ -33,7 +35,15 @@ from volt_sdk._errors import (
 from ._body import readable
 from ._request import logger
 
-__all__ = ["deadline_error", "decode", "log_response", "parse_retry_after", "transport_error"]
+__all__ = [
+    "deadline_error",
+    "decode",
+    "graphql_error",
+    "is_schema_drift",
+    "log_response",
+    "parse_retry_after",
+    "transport_error",
+]
 
 _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
     httpx.ConnectTimeout: "connect",
@@ -43,26 +53,27 @@ _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
 }
 
 
-def decode(response: httpx.Response, content: bytes, operation_name: str) -> dict[str, Any]:
+def decode(
+    response: httpx.Response, content: bytes, operation_name: str, *, generated: bool = False
+) -> dict[str, Any]:
     """The ``data`` of a response whose body is ``content``, or the right :class:`VoltError`.
 
     ``response`` may have been read raw and closed (the executors read the body
     themselves, with a cap): an error carries a copy that holds ``content``.
+    ``generated``: the document is one of the SDK's own, so a validation error
+    means Volt's schema moved (:class:`SchemaDriftError`).
     """
     status = response.status_code
     if status < 200 or status >= 300:
-        raise _status_error(readable(response, content), operation_name, content)
+        raise _status_error(readable(response, content), operation_name, content, generated)
     payload = _json_object(content)
     if payload is None:
         raise _malformed(readable(response, content), operation_name, content)
     errors: object = payload.get("errors")
     data = _as_object(payload.get("data"))
     if errors:
-        raise GraphQLError(
-            _error_details(errors),
-            operation=operation_name,
-            response=readable(response, content),
-            data=data,
+        raise graphql_error(
+            _error_details(errors), operation_name, readable(response, content), data, generated
         )
     if data is None:
         raise _malformed(
@@ -228,8 +239,35 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
+# What a GraphQL server says when a document asks for what its schema lacks
+# (graphql-core's validation messages; Apollo's code), not about the values sent.
+_DRIFT: Final = re.compile(
+    r"Cannot query field|Unknown argument|Unknown type|is required, but it was not provided"
+    r"|used in position expecting type|must not have a selection|must have a selection of subfields"
+)
+_DRIFT_CODES: Final = frozenset({"GRAPHQL_VALIDATION_FAILED"})
+
+
+def is_schema_drift(detail: GraphQLErrorDetail) -> bool:
+    """Whether ``detail`` is a validation error against the schema (not about the values)."""
+    return detail.code in _DRIFT_CODES or _DRIFT.search(detail.message) is not None
+
+
+def graphql_error(
+    details: list[GraphQLErrorDetail],
+    operation_name: str,
+    response: httpx.Response,
+    data: dict[str, Any] | None,
+    generated: bool,
+) -> GraphQLError:
+    """A :class:`GraphQLError`, or a :class:`SchemaDriftError` for the SDK's own documents."""
+    if generated and any(is_schema_drift(d) for d in details):
+        return SchemaDriftError(details, operation=operation_name, response=response, data=data)
+    return GraphQLError(details, operation=operation_name, response=response, data=data)
+
+
 def _status_error(
-    response: httpx.Response, operation_name: str, content: bytes
+    response: httpx.Response, operation_name: str, content: bytes, generated: bool = False
 ) -> APIStatusError | GraphQLError:
     status = response.status_code
     text = content.decode("utf-8", "replace")
@@ -259,7 +297,7 @@ def _status_error(
     if graphql and 400 <= status < 500:
         # A GraphQL server refusing the document or its variables.
         details, data = graphql
-        return GraphQLError(details, operation=operation_name, response=response, data=data)
+        return graphql_error(details, operation_name, response, data, generated)
     return APIStatusError(
         f"{operation_name}: HTTP {status} from Volt{suffix}",
         operation=operation_name,

@@ -121,10 +121,11 @@ class TokenBucket:
         self._last = _concurrency.monotonic()
         self._lock = threading.Lock()
 
-    def reserve(self) -> float:
+    def reserve(self, count: int = 1) -> float:
+        """Take ``count`` tokens now; the seconds to wait before using them."""
         with self._lock:
             now = _concurrency.monotonic()
             self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
             self._last = now
-            self._tokens -= 1.0
+            self._tokens -= count
             return 0.0 if self._tokens >= 0 else -self._tokens / self.rate

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -20,11 +21,14 @@ from volt_sdk import _concurrency
 from volt_sdk._errors import VoltError
 
 from ._body import CappedBody
-from ._request import DEADLINE_MARGIN, Operation, Wire, logger
+from ._observe import watch_call
+from ._request import DEADLINE_MARGIN, Operation, Wire, log_request, logger
 from ._response import deadline_error, decode, log_response, transport_error
 
 if TYPE_CHECKING:
     import threading
+
+    from ._observe import Watch
 
 __all__ = ["SyncExecutor"]
 
@@ -43,31 +47,55 @@ class SyncExecutor:
         self._gate = gate
 
     def execute(self, query: str, operation_name: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """Run one of the SDK's own operations (the generated client calls this)."""
+        return self.run(self._wire.operation(query, operation_name), variables)
+
+    def run(self, op: Operation, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Run ``op`` with ``variables``: the ``data`` of its answer, or a VoltError."""
         wire = self._wire
-        op = wire.operation(query, operation_name)
         content = wire.encode(op, variables)
         deadline_at = wire.deadline_at()
+        watch = watch_call(op, variables, wire)
+        if watch is None:
+            return self._attempts(op, content, deadline_at, None)
+        with watch:
+            return self._attempts(op, content, deadline_at, watch)
+
+    def _attempts(
+        self, op: Operation, content: bytes, deadline_at: float, watch: Watch | None
+    ) -> dict[str, Any]:
+        wire = self._wire
         retries = 0
         while True:
             try:
                 wait = wire.rate_wait(op, deadline_at)
                 if wait:
+                    if watch is not None:
+                        watch.rate_wait(wait)
                     _concurrency.sleep(wait)
+                if logger.isEnabledFor(logging.DEBUG):
+                    log_request(op, retries + 1, len(content), wire.url)
                 if self._gate is None:
-                    response, body = self._send(content, op, deadline_at)
+                    response, body = self._send(content, op, deadline_at, watch)
                 else:
                     with self._gate:
-                        response, body = self._send(content, op, deadline_at)
-                return decode(response, body, operation_name)
+                        response, body = self._send(content, op, deadline_at, watch)
+                data = decode(response, body, op.name, generated=op.generated)
             except VoltError as error:
                 pause = wire.retry_pause(error, op, retries, deadline_at)
+                if watch is not None:
+                    watch.failed(error, pause)
                 if pause is None:
                     raise
+            else:
+                if watch is not None:
+                    watch.succeeded(response, body)
+                return data
             retries += 1
             _concurrency.sleep(pause)
 
     def _send(
-        self, content: bytes, op: Operation, deadline_at: float
+        self, content: bytes, op: Operation, deadline_at: float, watch: Watch | None
     ) -> tuple[httpx.Response, bytes]:
         """One attempt: the response and its body, read with the size cap, by the deadline."""
         wire = self._wire
@@ -78,6 +106,8 @@ class SyncExecutor:
         request = http.build_request(
             "POST", wire.url, content=content, headers=wire.headers, timeout=timeout
         )
+        if watch is not None:
+            watch.sending(request)
         try:
             with _concurrency.deadline(deadline_at + DEADLINE_MARGIN):
                 response = http.send(request, auth=wire.auth, stream=True)

@@ -14,7 +14,6 @@ import contextlib
 import functools
 import hmac
 import inspect
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
@@ -27,6 +26,8 @@ from graphql import (
     parse,
     validate,
 )
+
+from volt_sdk._logs import package_logger
 
 from ._faults import Fault, FaultConfig, FaultPlan, FaultState
 from ._http import (
@@ -56,7 +57,7 @@ from ._store import Store
 
 __all__ = ["CONNECTIONS", "Receive", "SandboxApp", "Scope", "Send"]
 
-logger: Final = logging.getLogger("volt_sdk.sandbox")
+logger: Final = package_logger("volt_sdk.sandbox")  # masks phone numbers (_logs)
 
 CONNECTIONS: Final[dict[tuple[object, object], asyncio.Transport]] = {}
 """Open connections of sandbox servers, by ``(scope["server"], scope["client"])``.

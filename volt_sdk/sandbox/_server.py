@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 import threading
@@ -12,6 +11,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Final
 
+from volt_sdk._logs import package_logger
 from volt_sdk._network import is_loopback_host
 
 from ._app import SandboxApp
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_NUMBERS", "DEFAULT_TOKEN", "Sandbox", "serve"]
 
-logger: Final = logging.getLogger("volt_sdk.sandbox")
+logger: Final = package_logger("volt_sdk.sandbox")  # masks phone numbers (_logs)
 
 DEFAULT_TOKEN: Final = "sandbox-token"
 """The token a sandbox accepts unless told otherwise."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import json
-import logging
 import re
 import threading
 import time
@@ -28,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
 from graphql import GraphQLError
+
+from volt_sdk._logs import package_logger
 
 from ._store import MessageView, Store, WebhookView, iso_timestamp
 
@@ -44,7 +45,7 @@ __all__ = [
     "public_key_text",
 ]
 
-logger: Final = logging.getLogger("volt_sdk.sandbox")
+logger: Final = package_logger("volt_sdk.sandbox")  # masks phone numbers (_logs)
 
 SIGNATURE_HEADER: Final = "X-Respond-Flow-Signature"
 TEST_EVENT_TYPE: Final = "webhook.test"
