@@ -553,6 +553,38 @@ for raw aiohttp in the same runs.
 """
 
 
+def section_otel(run: Run) -> str:
+    s = run.summary
+    rows = [[r["label"], f"{r['us']:.1f}", f"{r['ratio']:.3f}x"] for r in s["rows"]]
+    achieved = s["no_provider/unimportable"]
+    targets = [
+        ["API imported, no provider / API not importable", f"{achieved:.3f}x",
+         f"<= {s['target']:.2f}x", verdict(achieved <= s["target"])],
+    ]  # fmt: skip
+    return f"""## 8. OpenTelemetry: what it costs when no provider is set
+
+`bench/otel.py`: `Volt.send_message` over `httpx.MockTransport` (the canned answer
+and fresh recipients of section 1), each configuration in a fresh process of its
+own, {s["rounds"]} rounds in a new order each, {s["batches"]} batches of {s["calls"]} calls
+per process (the median batch counts), CPU time per call; the ratio is the median
+over rounds of each round's ratio to the baseline. The baseline has OpenTelemetry
+unimportable (`sys.modules["opentelemetry"] = None`), as without the `otel`
+extra: today's figure. "Not imported": the API is installed but nothing imported
+it (a call checks `sys.modules` and stops). "No provider": `opentelemetry.trace`
+and `opentelemetry.metrics` imported, no provider set (a call also reads the
+API's two globals, finds them unset, and records nothing). "SDK providers", for
+information: the SDK's tracer provider with an in-memory exporter behind a
+`SimpleSpanProcessor` and its meter provider with an in-memory reader, so every
+call makes its span and metrics ([telemetry.md](telemetry.md)).
+
+{table(["configuration", "CPU us/call (median)", "ratio"], rows)}
+
+{table(["figure", "value", "target", "verdict"], targets)}
+
+{details(run)}
+"""
+
+
 def section_server(run: Run) -> str:
     return f"""## 5. The sandbox server against plain ariadne
 
@@ -591,6 +623,8 @@ def write_doc(
         ["uvicorn", version("uvicorn")],
         ["gql (own venv)", gql],
         ["matplotlib", version("matplotlib")],
+        ["opentelemetry-api", version("opentelemetry-api")],
+        ["opentelemetry-sdk", version("opentelemetry-sdk")],
     ]
     machine = [
         ["CPU", cpu_model()],
@@ -635,7 +669,8 @@ Each script runs alone too, and says what it measures in its docstring.
 {section_bulk_loopback(loopback)}
 {section_server(runs["server"]) if "server" in runs else ""}
 {section_concurrency(runs["concurrency"])}
-{section_profiles(*profiles)}"""
+{section_profiles(*profiles)}
+{section_otel(runs["otel"])}"""
     (out / "benchmarks.md").write_text(doc.rstrip() + "\n")
     print(f"wrote {out / 'benchmarks.md'}")
 
@@ -650,6 +685,7 @@ def main() -> int:
     runs["overhead"] = run("overhead", "overhead.py", *quick)
     runs["e2e"] = run("e2e", "sandbox.py", "--e2e", *(quick or ["--rounds", "3"]))
     runs["imports"] = run("imports", "imports.py", *quick)
+    runs["otel"] = run("otel", "otel.py", *quick)
     runs["concurrency"] = run("concurrency", "concurrency.py", *quick)
     sizes = ["300"] if args.quick else ["10000", "100000"]
     bulk = [
