@@ -21,7 +21,7 @@ from volt_sdk._errors import VoltError
 from ._body import CappedBody
 from ._observe import watch_call
 from ._request import DEADLINE_MARGIN, Operation, Wire, log_request, logger
-from ._response import deadline_error, decode, log_response, transport_error
+from ._response import deadline_error, decode, log_response, transport_error, without_token
 
 if TYPE_CHECKING:
     import asyncio
@@ -82,6 +82,7 @@ class AsyncExecutor:
                         response, body = await self._send(content, op, deadline_at, watch)
                 data = decode(response, body, op.name, generated=op.generated)
             except VoltError as error:
+                without_token(error, wire.auth)
                 pause = wire.retry_pause(error, op, retries, deadline_at)
                 if watch is not None:
                     watch.failed(error, pause)

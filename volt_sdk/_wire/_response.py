@@ -7,6 +7,7 @@ the server sent.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import json
 import math
@@ -28,6 +29,7 @@ from volt_sdk._errors import (
     SchemaDriftError,
     TransportError,
     VoltConnectionError,
+    VoltError,
     VoltTimeoutError,
     body_excerpt,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "log_response",
     "parse_retry_after",
     "transport_error",
+    "without_token",
 ]
 
 _TIMEOUT_PHASES: Final[Mapping[type[httpx.TimeoutException], str]] = {
@@ -117,6 +120,26 @@ def transport_error(
         request=request,
         request_sent=sent,
     )
+
+
+def without_token(error: VoltError, auth: BearerAuth) -> None:
+    """Blank every token ``auth`` sent out of ``error``'s texts, in place.
+
+    A server may echo the request's ``Authorization`` header in its answer,
+    which an error quotes (its message, ``body``, GraphQL messages). The answer
+    itself stays on ``error.response``, as received.
+    """
+    if auth.safe_cause(error) is not None:  # its text quotes no token: the usual case
+        return
+    error.message = auth.redact(error.message)
+    error.args = (error.message,)
+    if isinstance(error, (APIStatusError, MalformedResponseError)):
+        error.body = auth.redact(error.body)
+    if isinstance(error, GraphQLError):
+        error.errors = tuple(
+            dataclasses.replace(detail, message=auth.redact(detail.message))
+            for detail in error.errors
+        )
 
 
 def deadline_error(
