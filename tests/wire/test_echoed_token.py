@@ -33,6 +33,14 @@ def echo(status: int, shape: str) -> Callable[[httpx.Request], httpx.Response]:
     return answer
 
 
+async def call(client: Volt | AsyncVolt, method: str) -> object:
+    if method == "get_message":
+        result: object = client.get_message("msg_1")
+    else:
+        result = client.send_message(to=TO, from_=FROM, body="hi")
+    return await result if inspect.isawaitable(result) else result
+
+
 ANSWERS = [(503, "text"), (429, "graphql"), (400, "graphql"), (200, "graphql"), (200, "html")]
 
 
@@ -62,23 +70,9 @@ async def test_an_echoed_token_is_blanked_out_of_every_error_text(
     httpx_mock.add_callback(echo(status, shape), url=URL, is_reusable=True)
     token: Any = (lambda: SECRET) if rotating else SECRET
     client = client_class(token=token, max_retries=0)
-    call: Any = (
-        (
-            client.get_message("msg_1")
-            if method == "get_message"
-            else client.send_message(to=TO, from_=FROM, body="hi")
-        )
-        if client_class is AsyncVolt
-        else None
-    )
     try:
         with pytest.raises(VoltError) as caught:
-            if call is not None:
-                await call
-            elif method == "get_message":
-                client.get_message("msg_1")
-            else:
-                client.send_message(to=TO, from_=FROM, body="hi")
+            await call(client, method)
     finally:
         closing = client.close()
         if inspect.isawaitable(closing):
