@@ -3,7 +3,6 @@ on both clients; a hook never changes what a call does."""
 
 from __future__ import annotations
 
-import inspect
 import logging
 from typing import Any
 
@@ -25,21 +24,19 @@ from volt_sdk import (
     VoltTimeoutError,
 )
 
+from .both import CLIENTS, close, resolve
+
 pytestmark = pytest.mark.anyio
 
-CLIENTS = [Volt, AsyncVolt]
 SENT = {"data": {"createMessage": message_data()}}
 
 
 async def send(client_class: type[Volt] | type[AsyncVolt], **options: Any) -> Any:
     client = client_class(**options)
     try:
-        result = client.send_message(to=TO, from_=FROM, body="Hello")
-        return await result if inspect.isawaitable(result) else result
+        return await resolve(client.send_message(to=TO, from_=FROM, body="Hello"))
     finally:
-        closing = client.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await close(client)
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)
@@ -145,15 +142,11 @@ async def test_a_call_refused_before_any_request_reports_no_attempt(
         httpx_mock.add_response(url=URL, json=SENT)
         for number in range(2):  # the second waits 10 s for the rate limit: past the deadline
             try:
-                result: Any = client.send_message(to=TO, from_=FROM, body="Hello")
-                if inspect.isawaitable(result):
-                    await result
+                await resolve(client.send_message(to=TO, from_=FROM, body="Hello"))
             except VoltTimeoutError:
                 assert number == 1
     finally:
-        closing = client.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await close(client)
     assert [a.decision for a in seen] == ["return"]
 
 
@@ -165,13 +158,9 @@ async def test_a_single_callable_is_taken_and_copies_keep_the_hooks(
     seen: list[Attempt] = []
     client = client_class(on_attempt=seen.append)  # type: ignore[arg-type]
     try:
-        result = client.with_options(max_retries=0).send_message(to=TO, from_=FROM, body="Hi")
-        if inspect.isawaitable(result):
-            await result
+        await resolve(client.with_options(max_retries=0).send_message(to=TO, from_=FROM, body="Hi"))
     finally:
-        closing = client.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await close(client)
     assert len(seen) == 1
 
 

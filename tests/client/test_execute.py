@@ -3,7 +3,6 @@ auth, limits and the mutation-aware retry rule, on both clients."""
 
 from __future__ import annotations
 
-import inspect
 import json
 from typing import Any
 
@@ -24,9 +23,10 @@ from volt_sdk import (
 )
 from volt_sdk._client._documents import document_operation
 
+from .both import CLIENTS, close, resolve
+
 pytestmark = pytest.mark.anyio
 
-CLIENTS = [Volt, AsyncVolt]
 WAVE = "query Wave($id: String!) { wave(id: $id) { id name } }"
 
 
@@ -34,12 +34,9 @@ async def run(client_class: type[Volt] | type[AsyncVolt], *args: Any, **options:
     """``execute(*args)`` on a new client of ``client_class`` built with ``options``."""
     client = client_class(**options)
     try:
-        result = client.execute(*args)
-        return await result if inspect.isawaitable(result) else result
+        return await resolve(client.execute(*args))
     finally:
-        closing = client.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await close(client)
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)
@@ -140,13 +137,9 @@ async def test_each_create_message_of_a_mutation_counts_against_max_rate(
     client = client_class(max_rate=1.0)
     try:
         for _ in range(2):
-            result = client.execute(document)
-            if inspect.isawaitable(result):
-                await result
+            await resolve(client.execute(document))
     finally:
-        closing = client.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await close(client)
     # A burst of 1 token: the first call overdraws by 1 (waits 1 s), the second
     # finds the bucket 2 tokens short after that wait (waits 2 s).
     assert fake_clock.sleeps == [1.0, 2.0]

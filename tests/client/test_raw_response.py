@@ -3,7 +3,6 @@ the HTTP answer it came from, on both clients."""
 
 from __future__ import annotations
 
-import inspect
 from datetime import timedelta
 from typing import Any
 
@@ -15,19 +14,10 @@ from tests.clock import FakeClock
 from tests.payloads import FROM, TO, URL, message_data
 from volt_sdk import AsyncVolt, RawResponse, Volt
 
+from .both import CLIENTS, close, resolve
 from .test_requests import CASES, IDS
 
 pytestmark = pytest.mark.anyio
-
-CLIENTS = [Volt, AsyncVolt]
-
-
-async def resolve(value: Any) -> Any:
-    return await value if inspect.isawaitable(value) else value
-
-
-async def close(client: Volt | AsyncVolt) -> None:
-    await resolve(client.close())
 
 
 @pytest.mark.parametrize("client_class", CLIENTS)

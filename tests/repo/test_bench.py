@@ -62,3 +62,17 @@ def test_bench_script_prints_its_ratios(
             text,
         )
     assert summary
+
+
+def test_the_otel_bench_runs_and_prints_the_no_provider_ratio() -> None:
+    # The script itself checks that each configuration loaded what it claims to
+    # (no OpenTelemetry module where none should be, one span per call with the SDK).
+    output, summary = run("otel.py", "--quick")
+    rows = summary["rows"]
+    assert isinstance(rows, list)
+    assert [row["mode"] for row in rows] == ["unimportable", "installed", "imported", "sdk"]
+    assert summary["target"] == 1.05
+    assert any(
+        line.startswith("no provider / OpenTelemetry unimportable = ")
+        for line in output.splitlines()
+    ), output
