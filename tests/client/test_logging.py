@@ -179,31 +179,3 @@ def test_a_retry_line_is_masked_for_a_handler_on_the_parent_logger(
         client.get_message("msg_1")
     (line,) = [r.getMessage() for r in caplog.records if r.name == "volt_sdk"]
     assert line.endswith(f"ConnectError: no route to {MASKED}")
-
-
-# -- the README's example -----------------------------------------------------------------
-
-
-def test_the_readme_logging_example_logs_the_send_at_debug_with_the_number_masked(
-    httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
-) -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
-    (source,) = [b for b in blocks if 'getLogger("volt_sdk")' in b]
-    httpx_mock.add_response(json={"data": {"createMessage": message_data()}})
-    volt_logger = logging.getLogger("volt_sdk")
-    level, root_handlers = volt_logger.level, list(logging.getLogger().handlers)
-    try:
-        # Under pytest the root logger has handlers already: basicConfig adds none,
-        # and the records reach caplog, as they would reach the example's handler.
-        exec(compile(source, "README.md", "exec"), {"__name__": "readme_example"})
-    finally:
-        volt_logger.setLevel(level)
-    assert logging.getLogger().handlers == root_handlers
-    lines = [r.getMessage() for r in caplog.records if r.name == "volt_sdk"]
-    assert len(lines) == 2, lines
-    assert re.fullmatch(
-        r"CreateMessage: attempt 1, mutation of \d+ bytes to api\.respondflow\.com", lines[0]
-    )
-    assert re.fullmatch(r"CreateMessage -> HTTP 200 in \d+\.\d ms", lines[1])
-    assert TO not in caplog.text

@@ -560,21 +560,3 @@ def test_the_token_parameter_accepts_a_callable_in_every_signature(method: objec
 
 
 _: Callable[[], str] = Rotation(ACME)  # a Rotation is what token= takes
-
-
-# -- the README's example --------------------------------------------------------------------
-
-
-def test_the_readme_tenancy_example_sends_each_tenants_current_token(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
-) -> None:
-    from tests.repo.test_readme import BLOCKS, README
-
-    (source,) = [b for b in BLOCKS if "current_token" in b]
-    httpx_mock.add_response(url=URL, json=SENT, is_reusable=True)
-    exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
-    requests = httpx_mock.get_requests()
-    assert bearers(requests) == ["acme-token-1", "acme-token-2"]  # rotated between the sends
-    assert [r.headers["x-tenant"] for r in requests] == ["acme", "acme"]
-    assert all(r.headers["user-agent"].endswith(" acme-crm/2.1.0") for r in requests)
-    assert capsys.readouterr().out.strip() == "msg_1"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 from pytest_httpx import HTTPXMock
 
 from tests.clock import FakeClock
-from tests.payloads import message_data
+from tests.payloads import TO, URL, message_data
 from tests.repo.test_readme import BLOCKS, README
 
 
@@ -47,3 +50,42 @@ def test_the_execute_example_prints_the_data_as_sent(
     httpx_mock.add_response(json={"data": {"message": {"id": "msg_1", "status": "delivered"}}})
     run("volt.execute(")
     assert capsys.readouterr().out.strip() == "{'message': {'id': 'msg_1', 'status': 'delivered'}}"
+
+
+def test_the_readme_logging_example_logs_the_send_at_debug_with_the_number_masked(
+    httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    (source,) = [b for b in BLOCKS if 'getLogger("volt_sdk")' in b]
+    httpx_mock.add_response(json={"data": {"createMessage": message_data()}})
+    volt_logger = logging.getLogger("volt_sdk")
+    level, root_handlers = volt_logger.level, list(logging.getLogger().handlers)
+    try:
+        # Under pytest the root logger has handlers already: basicConfig adds none,
+        # and the records reach caplog, as they would reach the example's handler.
+        exec(compile(source, "README.md", "exec"), {"__name__": "readme_example"})
+    finally:
+        volt_logger.setLevel(level)
+    assert logging.getLogger().handlers == root_handlers
+    lines = [r.getMessage() for r in caplog.records if r.name == "volt_sdk"]
+    assert len(lines) == 2, lines
+    assert re.fullmatch(
+        r"CreateMessage: attempt 1, mutation of \d+ bytes to api\.respondflow\.com", lines[0]
+    )
+    assert re.fullmatch(r"CreateMessage -> HTTP 200 in \d+\.\d ms", lines[1])
+    assert TO not in caplog.text
+
+
+def test_the_readme_tenancy_example_sends_each_tenants_current_token(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (source,) = [b for b in BLOCKS if "current_token" in b]
+    httpx_mock.add_response(
+        url=URL, json={"data": {"createMessage": message_data()}}, is_reusable=True
+    )
+    exec(compile(source, str(README), "exec"), {"__name__": "readme_example"})
+    requests = httpx_mock.get_requests()
+    bearers = [r.headers["authorization"].removeprefix("Bearer ") for r in requests]
+    assert bearers == ["acme-token-1", "acme-token-2"]  # rotated between the sends
+    assert [r.headers["x-tenant"] for r in requests] == ["acme", "acme"]
+    assert all(r.headers["user-agent"].endswith(" acme-crm/2.1.0") for r in requests)
+    assert capsys.readouterr().out.strip() == "msg_1"

@@ -92,6 +92,20 @@ def test_only_the_sdks_own_documents_raise_schema_drift(status: int) -> None:
     with pytest.raises(GraphQLError) as theirs:
         decode(response, response.content, "GetMessage", generated=False)
     assert type(theirs.value) is GraphQLError
+    with pytest.raises(GraphQLError) as by_default:  # a document is the caller's unless said
+        decode(response, response.content, "GetMessage")
+    assert type(by_default.value) is GraphQLError
+
+
+def test_schema_drift_keeps_the_partial_data() -> None:
+    response = httpx.Response(
+        200,
+        json={"data": {"message": None}, "errors": [{"message": "Unknown type 'X'."}]},
+        request=httpx.Request("POST", URL),
+    )
+    with pytest.raises(SchemaDriftError) as caught:
+        decode(response, response.content, "GetMessage", generated=True)
+    assert caught.value.data == {"message": None}
 
 
 def test_a_mix_of_drift_and_other_errors_is_still_drift() -> None:
