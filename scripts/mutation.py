@@ -249,6 +249,11 @@ EQUIVALENT: Final[Mapping[str, Equivalent]] = {
         'retry_after = parse_retry_after(response.headers.get("RETRY-AFTER"))',
         _HEADERS,
     ),
+    "volt_sdk._wire._response.x_without_token__mutmut_1": Equivalent(
+        "if auth.safe_cause(None) is not None:  # its text quotes no token: the usual case",
+        "str(None) quotes no token, so the mutant always goes on to blank the tokens out; "
+        "blanking a text that holds none leaves it as it was (only the shortcut is lost)",
+    ),
 }
 
 

@@ -290,7 +290,7 @@ def graphql_error(
 
 
 def _status_error(
-    response: httpx.Response, operation_name: str, content: bytes, generated: bool = False
+    response: httpx.Response, operation_name: str, content: bytes, generated: bool
 ) -> APIStatusError | GraphQLError:
     status = response.status_code
     text = content.decode("utf-8", "replace")
