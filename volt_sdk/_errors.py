@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import httpx
@@ -333,6 +333,8 @@ class GraphQLError(APIError):
 
     errors: tuple[GraphQLErrorDetail, ...]
     data: Mapping[str, Any] | None
+    #: What a subclass adds to the message: what the errors mean and what to do.
+    hint: ClassVar[str] = ""
 
     def __init__(
         self,
@@ -344,7 +346,8 @@ class GraphQLError(APIError):
     ) -> None:
         messages = bounded_join((e.message for e in errors), "; ") or "unknown error"
         prefix = f"{operation}: " if operation else ""
-        super().__init__(f"{prefix}{messages}", operation=operation, response=response)
+        suffix = f" ({self.hint})" if self.hint else ""
+        super().__init__(f"{prefix}{messages}{suffix}", operation=operation, response=response)
         self.errors = tuple(errors)
         self.data = data
 
@@ -364,20 +367,10 @@ class SchemaDriftError(GraphQLError):
     the caller's.
     """
 
-    def __init__(
-        self,
-        errors: Sequence[GraphQLErrorDetail],
-        *,
-        operation: str | None = None,
-        response: httpx.Response | None = None,
-        data: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(errors, operation=operation, response=response, data=data)
-        self.message = bounded(
-            f"{self.message} (Volt's schema no longer matches the one this SDK was "
-            "generated from: run `volt schema pull` and `volt schema diff`)"
-        )
-        self.args = (self.message,)
+    hint: ClassVar[str] = (
+        "Volt's schema no longer matches the one this SDK was generated from: "
+        "run `volt schema pull` and `volt schema diff`"
+    )
 
 
 class NotFoundError(APIError):
