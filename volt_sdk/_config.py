@@ -38,14 +38,12 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.respondflow.com/graphql"
-#: 30 s for the whole exchange, 10 s to connect. Never unbounded: a client with
-#: no timeout hangs forever on a stuck connection (twilio-python issue 460).
+"""Volt's GraphQL endpoint: the ``base_url`` of a client without one nor ``VOLT_API_URL``."""
 DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
+"""Each attempt's timeout: 30 s in all, 10 s to connect. Never unbounded (twilio-python #460)."""
 USER_AGENT: Final = f"volt-sdk-python/{__version__}"
-#: The largest answer a client reads, in bytes, after decompression: a GraphQL
-#: answer of Volt's is a few kilobytes; a server that sends more (or a gzip bomb)
-#: gets a ResponseTooLargeError, and the client's memory stays bounded.
 DEFAULT_MAX_RESPONSE_BYTES: Final = 4 * 1024 * 1024
+"""The largest answer read, in bytes, once decompressed: more is a ResponseTooLargeError."""
 
 TOKEN_ENV: Final = "VOLT_API_TOKEN"
 URL_ENV: Final = "VOLT_API_URL"
@@ -69,6 +67,7 @@ class NotGiven:
 
 
 NOT_GIVEN: Final = NotGiven()
+"""The default of an option the caller did not give: not sent (``None`` is sent as ``null``)."""
 
 
 #: A token, or a zero-argument callable returning the current one (rotation).

@@ -49,10 +49,15 @@ class MessageErrorCode:
     """
 
     code: int
+    """The code, as in ``Message.error_code``."""
     category: ErrorCategory
+    """What the code is about, from its hundreds digit (account, carrier, spam...)."""
     description: str
+    """What Volt's table says the code means."""
     temporary: bool
+    """Whether a later retry of the same message may succeed."""
     known: bool = True
+    """Whether the code is in Volt's published table."""
 
 
 _BY_HUNDREDS: Final[Mapping[int, ErrorCategory]] = MappingProxyType(

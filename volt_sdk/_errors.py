@@ -115,6 +115,7 @@ class VoltError(Exception):
     """Base class of every error raised by volt-sdk."""
 
     message: str
+    """The error's text (also ``str(error)``), cut to about 1000 characters."""
 
     def __init__(self, message: str) -> None:
         message = bounded(message)
@@ -127,15 +128,14 @@ class ConfigurationError(VoltError, ValueError):
 
 
 class ValidationError(VoltError, ValueError):
-    """An argument was refused before any request was sent.
-
-    ``argument`` names the parameter (``"to"``, ``"media[1]"``), ``value`` is
-    what was given.
-    """
+    """An argument was refused before any request was sent."""
 
     argument: str
+    """The parameter refused (``"to"``, ``"media[1]"``)."""
     value: object
+    """What was given for it."""
     reason: str
+    """Why, as a short code (``"too_short"``, ``"empty_body"``...)."""
 
     def __init__(self, message: str, *, argument: str, value: object, reason: str) -> None:
         super().__init__(message)
@@ -159,15 +159,12 @@ class InvalidMessageError(ValidationError):
 
 
 class TransportError(VoltError):
-    """The HTTP exchange did not complete.
-
-    ``request`` is the :class:`httpx.Request` that was attempted.
-    ``request_sent`` is False only when the request surely never reached Volt
-    (the connection was never made, or no connection was free).
-    """
+    """The HTTP exchange did not complete."""
 
     request: httpx.Request | None
+    """The :class:`httpx.Request` that was attempted, when one was built."""
     request_sent: bool
+    """False only when the request surely never reached Volt (no connection made or free)."""
 
     def __init__(
         self, message: str, *, request: httpx.Request | None = None, request_sent: bool = True
@@ -186,6 +183,7 @@ class VoltTimeoutError(TransportError):
     ``deadline`` when the call's overall time budget ran out before an attempt."""
 
     phase: str
+    """``connect``, ``read``, ``write``, ``pool``, or ``deadline`` (the call's budget)."""
 
     def __init__(
         self,
@@ -200,16 +198,16 @@ class VoltTimeoutError(TransportError):
 
 
 class APIError(VoltError):
-    """Volt answered, and the answer is an error.
-
-    ``operation`` is the GraphQL operation name; ``status_code`` the HTTP status;
-    ``request_id`` the value of a request id header when Volt sent one.
-    """
+    """Volt answered, and the answer is an error."""
 
     operation: str | None
+    """The GraphQL operation's name."""
     status_code: int | None
+    """The HTTP status of the answer."""
     request_id: str | None
+    """Volt's request id header, when sent: quote it when you ask Volt about a call."""
     response: httpx.Response | None
+    """The :class:`httpx.Response`, when there is one."""
 
     def __init__(
         self,
@@ -238,6 +236,7 @@ class APIStatusError(APIError):
     """Volt answered with a non-2xx HTTP status. ``body`` is a short excerpt."""
 
     body: str
+    """A short excerpt of the answer's body."""
 
     def __init__(
         self,
@@ -259,6 +258,7 @@ class RateLimitError(APIStatusError):
     """429: too many requests. ``retry_after`` is in seconds, when Volt said."""
 
     retry_after: float | None
+    """Seconds Volt asked to wait (``Retry-After``), when it said."""
 
     def __init__(
         self,
@@ -277,6 +277,7 @@ class MalformedResponseError(APIError):
     """The response is not a GraphQL response: not JSON, HTML, or JSON without ``data``."""
 
     body: str
+    """A short excerpt of the answer's body."""
 
     def __init__(
         self,
@@ -295,6 +296,7 @@ class ResponseTooLargeError(MalformedResponseError):
     decompression); it was not read further. ``limit`` is that cap, in bytes."""
 
     limit: int
+    """The cap the answer went over, in bytes (``max_response_bytes``)."""
 
     def __init__(
         self,
@@ -313,9 +315,13 @@ class GraphQLErrorDetail:
     """One entry of a GraphQL response's ``errors`` list, as Volt sent it."""
 
     message: str
+    """The error's text, as Volt sent it."""
     path: tuple[str | int, ...] | None = None
+    """Where in the response the error happened (field names and list indexes), if sent."""
     locations: tuple[Mapping[str, Any], ...] | None = None
+    """Where in the query document the error was found, if sent."""
     extensions: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    """Whatever else Volt sent with the error (``code`` reads its ``code``)."""
 
     @property
     def code(self) -> str | None:
@@ -325,16 +331,14 @@ class GraphQLErrorDetail:
 
 
 class GraphQLError(APIError):
-    """The response carried GraphQL ``errors``.
-
-    ``errors`` keeps every entry with its ``extensions``. ``data`` is the partial
-    data that came with them, if any (queries may return partial results).
-    """
+    """The response carried GraphQL ``errors``."""
 
     errors: tuple[GraphQLErrorDetail, ...]
+    """Every entry of the response's ``errors``, with its ``extensions``."""
     data: Mapping[str, Any] | None
-    #: What a subclass adds to the message: what the errors mean and what to do.
+    """The partial data that came with the errors, if any (queries may return some)."""
     hint: ClassVar[str] = ""
+    """What a subclass adds to the message: what the errors mean and what to do."""
 
     def __init__(
         self,
@@ -353,6 +357,7 @@ class GraphQLError(APIError):
 
     @property
     def messages(self) -> list[str]:
+        """The ``message`` of every entry of ``errors``, in order."""
         return [e.message for e in self.errors]
 
 
@@ -371,13 +376,16 @@ class SchemaDriftError(GraphQLError):
         "Volt's schema no longer matches the one this SDK was generated from: "
         "run `volt schema pull` and `volt schema diff`"
     )
+    """Added to the message: the schema moved, and how to see what changed."""
 
 
 class NotFoundError(APIError):
     """A lookup (``get_*``) returned null: no such object for this organization."""
 
     resource: str
+    """What was looked up (``"message"``, ``"contact"``, ``"list"``...)."""
     lookup: Mapping[str, object]
+    """The arguments of the lookup (``{"id": ...}``)."""
 
     def __init__(
         self,
@@ -401,19 +409,22 @@ class MessageOutcomeUnknownError(VoltError):
     could text the person twice; find out first with the client's
     ``reconcile_message(error)``, which looks for the message in the
     conversation.
-
-    ``to``, ``from_``, ``body``, ``media`` and ``passthrough`` are what was sent
-    (``passthrough`` is the client reference the SDK tagged it with);
-    ``started_at`` is when the call began (UNIX seconds, the client's clock).
     """
 
     to: str
+    """The recipient, as sent (E.164)."""
     from_: str
+    """The sender, as sent."""
     body: str
+    """The text sent."""
     media: tuple[str, ...]
+    """The media URLs sent."""
     passthrough: str | None
+    """The client reference the SDK tagged the message with (for reconciling)."""
     started_at: float
+    """When the call began (UNIX seconds, the client's clock)."""
     cause: VoltError
+    """The transport or status error behind the doubt (also ``__cause__``)."""
 
     def __init__(
         self,
@@ -441,19 +452,18 @@ class MessageOutcomeUnknownError(VoltError):
 
 
 class WaitTimeoutError(VoltError):
-    """``wait_for_status`` gave up: the message had no status in ``until`` in time.
-
-    ``last`` is the last :class:`Message` seen (None if no poll succeeded),
-    ``message_id`` the id waited for, ``timeout`` the seconds waited, ``until``
-    the statuses waited for, and ``last_error`` the error of the last poll when
-    it failed for a passing reason (a rate limit, a 5xx, the network).
-    """
+    """``wait_for_status`` gave up: the message had no status in ``until`` in time."""
 
     message_id: str
+    """The id of the message waited for."""
     last: Message | None
+    """The last :class:`Message` seen (``None`` if no poll succeeded)."""
     timeout: float
+    """The seconds waited."""
     until: tuple[str, ...]
+    """The statuses waited for."""
     last_error: VoltError | None
+    """The last poll's error, when it failed for a passing reason (rate limit, 5xx, network)."""
 
     def __init__(
         self,

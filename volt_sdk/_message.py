@@ -85,11 +85,17 @@ class SegmentInfo:
     """
 
     encoding: Literal["GSM-7", "UCS-2"]
+    """The encoding the body needs: GSM-7 when every character is in it, else UCS-2."""
     characters: int
+    """The number of code points in the body."""
     units: int
+    """The body's size in ``encoding``: GSM-7 septets or UTF-16 code units."""
     segments: int
+    """How many SMS segments the body is sent as (0 for an empty body)."""
     units_per_segment: int
+    """Units one segment holds: 160 / 70 for one segment, 153 / 67 when split."""
     remaining: int
+    """Units still free in the last segment (in the first, for an empty body)."""
 
 
 def message_segments(body: str) -> SegmentInfo:

@@ -13,6 +13,7 @@ from volt_sdk._models import Message
 __all__ = ["BulkResult", "BulkStatus", "OutgoingMessage", "duplicate_key_error"]
 
 BulkStatus = Literal["sent", "failed", "unknown"]
+"""The outcome of one item of ``send_many``: ``"sent"``, ``"failed"`` or ``"unknown"``."""
 BulkStatus.__doc__ = 'The outcome of one item of ``send_many``: "sent", "failed" or "unknown".'
 
 
@@ -28,10 +29,15 @@ class OutgoingMessage:
     """
 
     to: str
+    """The recipient's number, as ``send_message`` takes it."""
     from_: str
+    """The sender: one of the organization's Volt numbers."""
     body: str = ""
+    """The text (may be empty when ``media`` is given)."""
     media: Sequence[str] | None = None
+    """URLs of media to attach (MMS)."""
     key: str | None = None
+    """The recipient's identity in the journal; default ``"#<index>"``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -290,8 +290,8 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
         nothing more; a copy made by :meth:`with_options` closes nothing.
 
         Raises:
-            Nothing of its own; what the HTTP client raises while closing
-            its connections passes through.
+            Exception: Nothing of its own; what the HTTP client raises while
+                closing its connections passes through.
         """
         if self._owns_http_client:
             await self._http.aclose()

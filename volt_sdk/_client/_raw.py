@@ -29,28 +29,25 @@ _P = ParamSpec("_P")
 
 @dataclass(frozen=True)
 class RawResponse(Generic[_T]):
-    """A method's usual result (``parsed``) with the HTTP exchange that produced it.
-
-    Args:
-        parsed: what the method returns without ``with_raw_response`` (a
-            :class:`Message`, a :class:`Contact`, the ``data`` dict of ``execute``).
-        status_code: the HTTP status of the answer.
-        headers: the answer's headers.
-        request_id: Volt's request id header (``x-request-id``), when sent; quote
-            it when you ask Volt about a call.
-        elapsed: from the first attempt to the answer, every retry and wait included.
-        attempts: requests sent for this call (1 unless it was retried).
-        http_response: the :class:`httpx.Response`, holding the body (decompressed;
-            its ``content-encoding`` and ``content-length`` headers dropped).
-    """
+    """A method's usual result (``parsed``) with the HTTP exchange that produced it."""
 
     parsed: _T
+    """What the method returns without ``with_raw_response`` (a :class:`Message`, a
+    :class:`Contact`, the ``data`` dict of ``execute``)."""
     status_code: int
+    """The HTTP status of the answer."""
     headers: httpx.Headers
+    """The answer's headers."""
     request_id: str | None
+    """Volt's request id header (``x-request-id``), when sent; quote it when you ask Volt
+    about a call."""
     elapsed: timedelta
+    """From the first attempt to the answer, every retry and wait included."""
     attempts: int
+    """Requests sent for this call (1 unless it was retried)."""
     http_response: httpx.Response
+    """The :class:`httpx.Response`, holding the body (decompressed; its ``content-encoding``
+    and ``content-length`` headers dropped)."""
 
 
 def _raw_response(parsed: _T, record: CallRecord) -> RawResponse[_T]:

@@ -292,8 +292,8 @@ class Volt(MessageMethods, AccountMethods):
         nothing more; a copy made by :meth:`with_options` closes nothing.
 
         Raises:
-            Nothing of its own; what the HTTP client raises while closing
-            its connections passes through.
+            Exception: Nothing of its own; what the HTTP client raises while
+                closing its connections passes through.
         """
         if self._owns_http_client:
             self._http.close()

@@ -29,14 +29,23 @@ class Attempt:
     """
 
     operation: str
+    """The GraphQL operation's name (``createMessage``, ``getMessage``...)."""
     operation_type: Literal["query", "mutation"]
+    """Whether the operation is a query or a mutation (only queries are resent freely)."""
     number: int
+    """The attempt's number within the call, from 1."""
     request: httpx.Request | None
+    """The request as sent (every reported attempt has one; do not log its ``Authorization``)."""
     response: httpx.Response | None
+    """The answer, when one came (its body already read, even for an error)."""
     error: VoltError | None
+    """What went wrong, when something did; ``None`` for an attempt that succeeded."""
     elapsed: float
+    """Seconds the attempt took, from its start to its answer or its failure."""
     decision: Literal["return", "retry", "raise"]
+    """What the client does next: return the result, retry, or raise ``error``."""
     retry_in: float | None = None
+    """Seconds before the next attempt, when ``decision`` is ``"retry"``."""
 
     @property
     def request_id(self) -> str | None:

@@ -49,9 +49,12 @@ __all__ = [
 ]
 
 DEFAULT_MAX_RETRIES: Final = 2
-#: Seconds one call may take across all its attempts and waits. An OTP that
-#: arrives two minutes late is worse than an error the caller can act on.
+"""Retries after the first attempt, when the delivery rules allow one (``max_retries``)."""
 DEFAULT_DEADLINE: Final = 60.0
+"""Seconds one call may take across all its attempts and waits (``deadline``).
+
+An OTP that arrives two minutes late is worse than an error the caller can act on.
+"""
 
 _RETRYABLE_QUERY_STATUSES: Final = frozenset({429, 502, 503, 504})
 

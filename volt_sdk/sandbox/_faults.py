@@ -41,13 +41,21 @@ class FaultConfig:
     """
 
     seed: int = 0
+    """Seeds the draws: the same seed and requests give the same faults."""
     latency: float = 0.0
+    """Seconds added to every answer."""
     latency_jitter: float = 0.0
+    """Up to this many more seconds, drawn per answer."""
     rate_429: float = 0.0
+    """Probability of a 429 answer, instead of running the operation."""
     retry_after: float = 1.0
+    """Seconds the ``Retry-After`` header of a 429 asks for."""
     rate_5xx: float = 0.0
+    """Probability of a 5xx answer, instead of running the operation."""
     rate_drop: float = 0.0
+    """Probability that the connection drops after the operation ran."""
     rate_malformed: float = 0.0
+    """Probability of a body that is not JSON, after the operation ran."""
 
     def __post_init__(self) -> None:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):

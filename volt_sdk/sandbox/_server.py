@@ -59,7 +59,8 @@ class Sandbox:
         pace: seconds per lifecycle step (queued -> sent -> delivered/failed);
             0 makes every read after ``createMessage`` show the final state.
         faults: injected faults (:class:`FaultConfig`); :meth:`reset` returns to these.
-        host, port: where :meth:`start` listens; port 0 picks a free port.
+        host: the address :meth:`start` listens on.
+        port: the port :meth:`start` listens on; 0 picks a free port.
         page_size: messages per ``conversation`` page.
         schema_sdl: another schema to serve instead of the packaged one (to test what
             a changed Volt schema does to the client); it must keep the types the

@@ -129,11 +129,13 @@ class WebhookDelivery:
     """One attempt to post an event to a webhook, as :meth:`Sandbox.webhook_deliveries` lists it."""
 
     event_id: str
+    """The id of the event posted (the same on every attempt of one event)."""
     event_type: str
     """``message.sent``, ``message.finalized``, ``message.received`` or ``webhook.test``."""
     webhook_id: str | None
     """None for the registration test request (the webhook does not exist yet)."""
     url: str
+    """Where the event was posted."""
     attempt: int
     """1 for the first attempt."""
     ok: bool

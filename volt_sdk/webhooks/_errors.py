@@ -42,6 +42,11 @@ class WebhookSignatureError(WebhookError):
 class WebhookBodyTooLargeError(WebhookSignatureError):
     """The body is larger than ``max_body``; it was refused before any verification."""
 
+    size: int
+    """The body's size, in bytes."""
+    max_body: int
+    """The limit it went over, in bytes."""
+
     def __init__(self, size: int, max_body: int) -> None:
         super().__init__(f"webhook body of {size} bytes is over the limit of {max_body} bytes")
         self.size = size

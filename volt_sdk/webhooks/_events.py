@@ -55,20 +55,27 @@ class MessagePayload(BaseModel):
     type: str | None = None
     """``sms`` or ``mms`` (the sandbox's reading of the bridge's ``type``)."""
     to_number: str | None = None
+    """The recipient's number."""
     from_number: str | None = None
+    """The sender's number."""
     direction: str | None = None
     """``outbound`` (sent by the organization) or ``inbound`` (received by it)."""
     status: str | None = None
     """As ``Message.status``: ``sent``, ``delivered``, ``failed``, ``received``, ..."""
     status_description: str | None = None
+    """As ``Message.status_description``: the status in words."""
     error_code: int | str | None = None
     """Volt's error code of a failed message (docs/volt-api.md, Errors); int or str as sent."""
     media: list[str] = Field(default_factory=list)
+    """The media URLs (empty for an SMS, or when none were sent)."""
     passthrough: str | None = None
     """The value given to ``createMessage(passthrough:)``, echoed back [GUESS]."""
     created_at: str | None = None
+    """When the message was created, as sent."""
     sent_at: str | None = None
+    """When the message was sent, as sent."""
     confirmed_at: str | None = None
+    """When the carrier confirmed the final status, as sent."""
 
     @field_validator("media", mode="before")
     @classmethod
@@ -100,24 +107,28 @@ class MessageEvent(WebhookEvent):
     """An event about one message; ``payload`` is the message."""
 
     payload: MessagePayload = Field(default_factory=MessagePayload)
+    """The message the event is about."""
 
 
 class MessageSentEvent(MessageEvent):
     """A message left Volt for the carrier (``message.sent``)."""
 
     TYPE: ClassVar[str] = "message.sent"
+    """The ``event_type`` of this class of events."""
 
 
 class MessageFinalizedEvent(MessageEvent):
     """A sent message reached its final status: delivered or failed (``message.finalized``)."""
 
     TYPE: ClassVar[str] = "message.finalized"
+    """The ``event_type`` of this class of events."""
 
 
 class MessageReceivedEvent(MessageEvent):
     """One of the organization's numbers received a message (``message.received``)."""
 
     TYPE: ClassVar[str] = "message.received"
+    """The ``event_type`` of this class of events."""
 
 
 class TestEvent(WebhookEvent):
@@ -125,13 +136,16 @@ class TestEvent(WebhookEvent):
 
     __test__: ClassVar[bool] = False  # not a pytest test class, despite its name
     TYPE: ClassVar[str] = "webhook.test"
+    """The ``event_type`` of this class of events."""
     payload: dict[str, Any] = Field(default_factory=dict)
+    """The payload as sent (its shape is not known)."""
 
 
 class UnknownEvent(WebhookEvent):
     """An event of a type this version does not know; ``payload`` is left as sent."""
 
     payload: Any = None
+    """The payload as sent, unparsed."""
 
 
 _BY_TYPE: Final[dict[str, type[WebhookEvent]]] = {

@@ -143,14 +143,23 @@ class OutboxMessage:
     """
 
     id: str
+    """The sandbox's id of the message (``msg_...``)."""
     to_number: str
+    """The recipient's number."""
     from_number: str
+    """The sender's number."""
     body: str
+    """The text."""
     media: tuple[str, ...]
+    """The media URLs (empty for an SMS)."""
     passthrough: str | None
+    """The ``passthrough`` value sent with the message, if any."""
     status: str
+    """The status at the moment ``outbox()`` was called."""
     error_code: int | None
+    """The error code, once the message failed."""
     created_at: str
+    """When the sandbox accepted the message (ISO 8601 UTC)."""
 
     def to_json(self) -> dict[str, Any]:
         """The fields as a JSON-ready dict (``media`` as a list)."""

@@ -1,0 +1,320 @@
+"""MkDocs hooks (mkdocs.yml ``hooks:``): ``make docs`` fails on an incomplete API reference.
+
+Before the build, the public API is read statically with griffe (nothing is imported), the
+way ``make api-check`` reads it (``scripts/api_check.py``: ``volt_sdk`` and its public
+modules, every lazy export and inherited member followed to its end), and the build stops
+with a :class:`mkdocs.exceptions.PluginError` listing
+
+- every public module, class, function, method and property without a docstring; every
+  public module-level attribute (a constant, a type alias) without one (an attribute
+  docstring: a string literal right after the assignment);
+- every annotated public attribute of a public class (the fields of the models and
+  dataclasses, the attributes an error declares, its own or inherited) without a docstring
+  of its own nor an entry in its class's ``Attributes:`` section. The public models that are
+  generated fragment models get theirs from ``FIELD_DOCS`` in ``volt_sdk/_models.py``
+  (:class:`ModelFieldDocs`, also a griffe extension of the site, puts them on the fields),
+  and an entry there for a field the model does not have is reported too;
+- every name of a public module's ``__all__`` that no page of ``docs/reference/`` renders
+  with a ``::: identifier`` directive (its public path, or its module's without a
+  ``members`` option, or with one that names it), and every directive that names a private
+  path (``volt_sdk._models.Message``, ``volt_sdk_graphql...``) instead of the public one;
+- every name of a public module's ``__all__`` that cannot be followed to an object.
+
+Not checked: ``__init__`` and other dunder methods (the class docstring says how to build
+one: ``merge_init_into_class``), enum members, and attributes a class sets without declaring
+them in its body (``self.x = ...`` only).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import griffe
+import yaml  # type: ignore[import-untyped]  # pyyaml ships no stubs; pinned in dev
+from mkdocs.exceptions import PluginError
+
+if TYPE_CHECKING:
+    import api_check
+    from mkdocs.config.defaults import MkDocsConfig
+else:
+    _SCRIPT = Path(__file__).resolve().with_name("api_check.py")
+    api_check = sys.modules.get("api_check")
+    if api_check is None:
+        _spec = importlib.util.spec_from_file_location("api_check", _SCRIPT)
+        assert _spec is not None
+        assert _spec.loader is not None
+        api_check = importlib.util.module_from_spec(_spec)
+        sys.modules["api_check"] = api_check  # dataclasses look their module up
+        _spec.loader.exec_module(api_check)
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "volt_sdk"
+GENERATED = "generated"
+REFERENCE = Path("reference")  # under docs_dir
+MODELS_MODULE = "volt_sdk._models"
+FIELD_DOCS = "FIELD_DOCS"
+_DIRECTIVE = re.compile(r"^:::\s+(\S+)\s*$")
+
+
+# -- the field docstrings of the generated models ----------------------------------------------
+
+
+def field_docs(models: griffe.Module) -> dict[str, dict[str, str]]:
+    """``FIELD_DOCS`` of ``volt_sdk/_models.py``: public model name -> field -> docstring."""
+    if models.filepath is None or isinstance(models.filepath, list):
+        return {}
+    tree = ast.parse(Path(models.filepath).read_text(encoding="utf-8"))
+    for node in tree.body:
+        target: ast.expr
+        if isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id == FIELD_DOCS:
+            found = ast.literal_eval(value)
+            return {str(m): {str(f): str(d) for f, d in docs.items()} for m, docs in found.items()}
+    return {}
+
+
+def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
+    if not isinstance(obj, griffe.Alias):
+        return obj
+    try:
+        return obj.final_target
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return None
+
+
+def apply_field_docs(collection: griffe.ModulesCollection) -> list[str]:
+    """Give the fields of the generated public models their docstring from ``FIELD_DOCS``.
+
+    A field that has a docstring of its own keeps it. Returns the entries that name a model
+    or a field that does not exist (stale documentation).
+    """
+    try:
+        models = collection.get_member(MODELS_MODULE)
+    except (KeyError, ValueError):
+        return []
+    if not isinstance(models, griffe.Module):
+        return []
+    stale: list[str] = []
+    for name, docs in field_docs(models).items():
+        cls = _target(models.members[name]) if name in models.members else None
+        if not isinstance(cls, griffe.Class):
+            stale.append(f"{PACKAGE}.{name}")
+            continue
+        for field, text in docs.items():
+            member = _target(cls.all_members[field]) if field in cls.all_members else None
+            if not isinstance(member, griffe.Attribute):
+                stale.append(f"{PACKAGE}.{name}.{field}")
+            elif member.docstring is None:
+                member.docstring = griffe.Docstring(text, parent=member)
+    return stale
+
+
+class ModelFieldDocs(griffe.Extension):
+    """griffe extension: the fields of the generated public models get ``FIELD_DOCS``."""
+
+    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
+        """Once both ``volt_sdk`` and its generated package are loaded, document the fields."""
+        collection = loader.modules_collection
+        if PACKAGE in collection.members and any(
+            name.startswith(f"{PACKAGE}_") for name in collection.members
+        ):
+            apply_field_docs(collection)
+
+
+def load(tree: Path, package: str = PACKAGE) -> griffe.Module:
+    """``package`` of ``tree`` with its generated packages, read statically, fields documented."""
+    generated = tree / GENERATED
+    loader = griffe.GriffeLoader(
+        search_paths=[tree, generated],
+        allow_inspection=False,
+        extensions=griffe.load_extensions(ModelFieldDocs),
+    )
+    module = loader.load(package, try_relative_path=False)
+    for init in sorted(generated.glob("*/__init__.py")):
+        loader.load(init.parent.name, try_relative_path=False)
+    assert isinstance(module, griffe.Module)
+    return module
+
+
+# -- missing docstrings ------------------------------------------------------------------------
+
+
+def _owned(obj: griffe.Object, package: str) -> bool:
+    """Written in the package or in its generated package, not inherited from a dependency."""
+    top = obj.path.split(".", 1)[0]
+    return top == package or top.startswith(f"{package}_")
+
+
+def _is_model(cls: griffe.Class) -> bool:
+    return "dataclass" in cls.labels or api_check.is_model(cls)
+
+
+def _section_attributes(cls: griffe.Class) -> set[str]:
+    """The names an ``Attributes:`` section of the class docstring documents."""
+    if cls.docstring is None:
+        return set()
+    names: set[str] = set()
+    for section in cls.docstring.parse("google", warnings=False):
+        if section.kind is griffe.DocstringSectionKind.attributes:
+            names.update(item.name for item in section.value)
+    return names
+
+
+def _kind(obj: griffe.Object) -> str:
+    if "property" in obj.labels:
+        return "property"
+    if isinstance(obj, griffe.Function) and isinstance(obj.parent, griffe.Class):
+        return "method"
+    return str(obj.kind.value)
+
+
+def undocumented(package: griffe.Module) -> list[str]:
+    """Every public object of ``package`` the rules of this module want a docstring on."""
+    stale = apply_field_docs(package.modules_collection)
+    public = api_check.surface(package)
+    gaps: dict[str, str] = {}  # object path -> the line that reports it
+
+    def need(obj: griffe.Object, where: str, kind: str | None = None) -> None:
+        if obj.path not in gaps and not (obj.docstring and obj.docstring.value.strip()):
+            gaps[obj.path] = f"{where} ({kind or _kind(obj)})"
+
+    for module in sorted(public.modules):
+        target = _target(package.modules_collection.get_member(module))
+        if isinstance(target, griffe.Module):
+            need(target, module)
+    for scope, names in sorted(public.scopes.items()):
+        cls = public.classes.get(scope)
+        documented = _section_attributes(cls) if cls is not None else set()
+        fields = api_check.fields(cls) if cls is not None else {}
+        kind = "field" if cls is not None and _is_model(cls) else "attribute"
+        for name, obj in names.items():
+            where = f"{scope}.{name}"
+            if not _owned(obj, package.name) or (cls is not None and name.startswith("__")):
+                continue
+            if isinstance(obj, (griffe.Class, griffe.Function)):
+                need(obj, where)
+            elif isinstance(obj, griffe.Attribute):
+                if cls is None or "property" in obj.labels:
+                    need(obj, where)
+                elif name in fields and name not in documented:
+                    need(obj, where, kind)
+    lines = sorted(gaps.values())
+    lines.extend(f"{path} (in {FIELD_DOCS} of {MODELS_MODULE}, but not a field)" for path in stale)
+    return lines
+
+
+# -- the reference pages -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One ``::: identifier`` of a page, with the ``members`` its options name (None: all)."""
+
+    identifier: str
+    page: str
+    members: tuple[str, ...] | None
+
+
+def directives(reference: Path) -> Iterator[Directive]:
+    """The ``:::`` directives of every Markdown page under ``reference``."""
+    for page in sorted(reference.rglob("*.md")):
+        lines = page.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            found = _DIRECTIVE.match(line)
+            if not found:
+                continue
+            block = []
+            for following in lines[number + 1 :]:
+                if following.strip() and not following.startswith((" ", "\t")):
+                    break
+                block.append(following)
+            options = yaml.safe_load("\n".join(block)) if any(s.strip() for s in block) else None
+            members: tuple[str, ...] | None = None
+            if isinstance(options, Mapping):
+                chosen = (options.get("options") or {}).get("members")
+                if isinstance(chosen, list):
+                    members = tuple(str(m) for m in chosen)
+                elif chosen is False:
+                    members = ()
+            yield Directive(found.group(1), str(page.relative_to(reference)), members)
+
+
+def public_names(package: griffe.Module) -> list[str]:
+    """``module.name`` for every name of every public module's ``__all__`` (or public names)."""
+    public = api_check.surface(package)
+    return sorted(f"{module}.{name}" for module in public.modules for name in public.scopes[module])
+
+
+def unrendered(package: griffe.Module, reference: Path) -> list[str]:
+    """The public names no reference page renders, and the directives naming private paths."""
+    public = api_check.surface(package)
+    rendered: set[str] = set()
+    problems: list[str] = []
+    for directive in directives(reference):
+        identifier = directive.identifier
+        parts = identifier.split(".")
+        if parts[0] != package.name or any(p.startswith("_") and p != "__version__" for p in parts):
+            problems.append(
+                f"{directive.page}: ::: {identifier} is not a public path (use {package.name}.Name)"
+            )
+            continue
+        rendered.add(identifier)
+        if identifier in public.modules:
+            names = public.scopes[identifier]
+            chosen = names if directive.members is None else directive.members
+            rendered.update(f"{identifier}.{name}" for name in chosen)
+    missing = [name for name in public_names(package) if name not in rendered]
+    problems.extend(f"{name} (no ::: directive under docs/{REFERENCE})" for name in missing)
+    return problems
+
+
+def unresolved(package: griffe.Module) -> list[str]:
+    """The names of a public module's ``__all__`` that griffe cannot follow to an object.
+
+    Such a name (a typo in ``__all__``, a module griffe cannot parse) would otherwise
+    escape both checks.
+    """
+    public = api_check.surface(package)
+    problems: list[str] = []
+    for module in sorted(public.modules):
+        target = _target(package.modules_collection.get_member(module))
+        exports = target.exports if isinstance(target, griffe.Module) else None
+        for name in sorted({str(export) for export in exports or ()}):
+            if name not in public.scopes[module]:
+                problems.append(f"{module}.{name} (in __all__, but cannot be resolved)")
+    return problems
+
+
+# -- together ----------------------------------------------------------------------------------
+
+
+def check(tree: Path, reference: Path, package: str = PACKAGE) -> list[str]:
+    """Everything that makes the reference incomplete; empty when it is complete."""
+    module = load(tree, package)
+    return [*unresolved(module), *undocumented(module), *unrendered(module, reference)]
+
+
+def on_pre_build(config: MkDocsConfig, **kwargs: Any) -> None:
+    """Stop the build when the API reference is incomplete."""
+    try:
+        problems = check(ROOT, Path(config.docs_dir) / REFERENCE)
+    except ModuleNotFoundError as error:
+        raise PluginError(f"the API reference check cannot read {error} under {ROOT}") from None
+    if problems:
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise PluginError(
+            f"the API reference is incomplete ({len(problems)}); every public name needs a "
+            f"docstring and a ::: directive under docs/{REFERENCE}:\n{listed}"
+        )
