@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 sources := volt_sdk tests bench codegen examples scripts
 SCHEMA := queries/schema.graphql
 
-.PHONY: help install generate generate-check lint format typecheck typecheck-dist test mutation bench check demo clean schema schema-pull schema-diff
+.PHONY: help install generate generate-check lint format typecheck typecheck-dist test mutation bench check demo clean schema schema-pull schema-diff \
+	docs docs-serve dist test-dist release-check api-check workflows-lint deps-check test-lowest
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -70,7 +71,35 @@ schema-diff: $(STAMP)  ## Breaking changes OLD -> NEW and the operations they br
 	fi; \
 	$(VENV)/bin/volt schema diff "$$old" "$(or $(NEW),$(SCHEMA))" $(if $(MARKDOWN),--markdown)
 
-check: generate-check lint typecheck typecheck-dist test  ## Everything CI runs
+docs: $(STAMP)  ## Build the documentation site (MkDocs Material, mkdocstrings) into site/, --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+docs-serve: $(STAMP)  ## Serve the documentation site on 127.0.0.1:8000, rebuilt on every change
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:8000
+
+dist: $(STAMP)  ## Build the sdist and the wheel once into dist/, then twine check and check-wheel-contents
+	bash scripts/dist.sh
+
+test-dist: dist  ## The built wheel in a fresh venv: the typed-usage check and the sandbox e2e tests
+	bash scripts/test_dist.sh
+
+# TAG defaults to the version tag of HEAD (git describe --exact-match).
+release-check: $(STAMP)  ## A release tag matches volt_sdk/_version.py and CHANGELOG.md has its entry (TAG=vX.Y.Z)
+	$(PY) scripts/release_check.py $(TAG)
+
+api-check: $(STAMP)  ## The public API against the last release: an incompatible change needs a CHANGELOG "Breaking" entry
+	$(PY) scripts/api_check.py
+
+workflows-lint: $(STAMP)  ## zizmor and actionlint on .github/workflows (0 findings)
+	bash scripts/lint_workflows.sh
+
+deps-check: $(STAMP)  ## deptry: every import declared, every dependency used (exceptions in pyproject.toml)
+	$(VENV)/bin/deptry .
+
+test-lowest:  ## The suite on the lowest versions pyproject.toml allows, in .venv-lowest
+	bash scripts/test_lowest.sh
+
+check: generate-check lint typecheck docs deps-check workflows-lint api-check test-dist test  ## What .ci/run runs (but mutation)
 
 demo: $(STAMP)  ## Main job: start the sandbox, send the documented example SMS with the CLI, show its delivery
 	bash scripts/demo.sh
