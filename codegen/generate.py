@@ -32,6 +32,7 @@ import toml  # type: ignore[import-untyped]  # ariadne-codegen reads its config 
 from ariadne_codegen.main import client
 
 from codegen import unasync
+from codegen.plugins import FieldDocsError
 
 ROOT = Path(__file__).resolve().parent.parent
 SANDBOX_SCHEMA = ROOT / "volt_sdk" / "sandbox" / "schema.graphql"
@@ -110,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     committed = ROOT / section["target_package_path"] / section["target_package_name"]
     schema = ROOT / str(section["schema_path"])
     with tempfile.TemporaryDirectory() as tmp:
-        fresh = generate_into(Path(tmp))
+        try:
+            fresh = generate_into(Path(tmp))
+        except FieldDocsError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
         if args.check:
             problems = _tree_diff(fresh, committed)
             if not SANDBOX_SCHEMA.exists() or SANDBOX_SCHEMA.read_bytes() != schema.read_bytes():

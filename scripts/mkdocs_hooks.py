@@ -11,9 +11,9 @@ with a :class:`mkdocs.exceptions.PluginError` listing
 - every annotated public attribute of a public class (the fields of the models and
   dataclasses, the attributes an error declares, its own or inherited) without a docstring
   of its own nor an entry in its class's ``Attributes:`` section. The public models that are
-  generated fragment models get theirs from ``FIELD_DOCS`` in ``volt_sdk/_models.py``
-  (:class:`ModelFieldDocs`, also a griffe extension of the site, puts them on the fields),
-  and an entry there for a field the model does not have is reported too;
+  generated fragment models have theirs in the generated code: ``make generate`` writes
+  them from ``queries/field_docs.toml`` (``codegen/plugins.py``, which fails on an entry
+  for a field that no longer exists);
 - every name of a public module's ``__all__`` that no page of ``docs/reference/`` renders
   with a ``::: identifier`` directive (its public path, or its module's without a
   ``members`` option, or with one that names it), and every directive that names a private
@@ -27,7 +27,6 @@ them in its body (``self.x = ...`` only).
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import re
 import sys
@@ -58,31 +57,10 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = "volt_sdk"
 GENERATED = "generated"
 REFERENCE = Path("reference")  # under docs_dir
-MODELS_MODULE = "volt_sdk._models"
-FIELD_DOCS = "FIELD_DOCS"
 _DIRECTIVE = re.compile(r"^:::\s+(\S+)\s*$")
 
 
-# -- the field docstrings of the generated models ----------------------------------------------
-
-
-def field_docs(models: griffe.Module) -> dict[str, dict[str, str]]:
-    """``FIELD_DOCS`` of ``volt_sdk/_models.py``: public model name -> field -> docstring."""
-    if models.filepath is None or isinstance(models.filepath, list):
-        return {}
-    tree = ast.parse(Path(models.filepath).read_text(encoding="utf-8"))
-    for node in tree.body:
-        target: ast.expr
-        if isinstance(node, ast.AnnAssign) and node.value is not None:
-            target, value = node.target, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target, value = node.targets[0], node.value
-        else:
-            continue
-        if isinstance(target, ast.Name) and target.id == FIELD_DOCS:
-            found = ast.literal_eval(value)
-            return {str(m): {str(f): str(d) for f, d in docs.items()} for m, docs in found.items()}
-    return {}
+# -- reading the package ------------------------------------------------------------------------
 
 
 def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
@@ -94,53 +72,10 @@ def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
         return None
 
 
-def apply_field_docs(collection: griffe.ModulesCollection) -> list[str]:
-    """Give the fields of the generated public models their docstring from ``FIELD_DOCS``.
-
-    A field that has a docstring of its own keeps it. Returns the entries that name a model
-    or a field that does not exist (stale documentation).
-    """
-    try:
-        models = collection.get_member(MODELS_MODULE)
-    except (KeyError, ValueError):
-        return []
-    if not isinstance(models, griffe.Module):
-        return []
-    stale: list[str] = []
-    for name, docs in field_docs(models).items():
-        cls = _target(models.members[name]) if name in models.members else None
-        if not isinstance(cls, griffe.Class):
-            stale.append(f"{PACKAGE}.{name}")
-            continue
-        for field, text in docs.items():
-            member = _target(cls.all_members[field]) if field in cls.all_members else None
-            if not isinstance(member, griffe.Attribute):
-                stale.append(f"{PACKAGE}.{name}.{field}")
-            elif member.docstring is None:
-                member.docstring = griffe.Docstring(text, parent=member)
-    return stale
-
-
-class ModelFieldDocs(griffe.Extension):
-    """griffe extension: the fields of the generated public models get ``FIELD_DOCS``."""
-
-    def on_package(self, *, pkg: griffe.Module, loader: griffe.GriffeLoader, **kwargs: Any) -> None:
-        """Once both ``volt_sdk`` and its generated package are loaded, document the fields."""
-        collection = loader.modules_collection
-        if PACKAGE in collection.members and any(
-            name.startswith(f"{PACKAGE}_") for name in collection.members
-        ):
-            apply_field_docs(collection)
-
-
 def load(tree: Path, package: str = PACKAGE) -> griffe.Module:
-    """``package`` of ``tree`` with its generated packages, read statically, fields documented."""
+    """``package`` of ``tree`` with its generated packages, read statically."""
     generated = tree / GENERATED
-    loader = griffe.GriffeLoader(
-        search_paths=[tree, generated],
-        allow_inspection=False,
-        extensions=griffe.load_extensions(ModelFieldDocs),
-    )
+    loader = griffe.GriffeLoader(search_paths=[tree, generated], allow_inspection=False)
     module = loader.load(package, try_relative_path=False)
     for init in sorted(generated.glob("*/__init__.py")):
         loader.load(init.parent.name, try_relative_path=False)
@@ -182,7 +117,6 @@ def _kind(obj: griffe.Object) -> str:
 
 def undocumented(package: griffe.Module) -> list[str]:
     """Every public object of ``package`` the rules of this module want a docstring on."""
-    stale = apply_field_docs(package.modules_collection)
     public = api_check.surface(package)
     gaps: dict[str, str] = {}  # object path -> the line that reports it
 
@@ -210,9 +144,7 @@ def undocumented(package: griffe.Module) -> list[str]:
                     need(obj, where)
                 elif name in fields and name not in documented:
                     need(obj, where, kind)
-    lines = sorted(gaps.values())
-    lines.extend(f"{path} (in {FIELD_DOCS} of {MODELS_MODULE}, but not a field)" for path in stale)
-    return lines
+    return sorted(gaps.values())
 
 
 # -- the reference pages -----------------------------------------------------------------------

@@ -15,49 +15,76 @@ class AccountFields(BaseModel, TimestampsMixin):
     """The fields of a Volt ``Account`` selected by fragment ``AccountFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the account."""
     name: Optional[str]
+    """The account's name."""
     primary_phone: Optional[str] = Field(alias="primaryPhone")
+    """The account's Volt number (E.164): the one its messages are sent from."""
     call_forwarding_number: Optional[str] = Field(alias="callForwardingNumber")
+    """The number calls to ``primary_phone`` are forwarded to."""
     location: Optional[str]
+    """Where the account is, as Volt records it (free text; provisional)."""
     created_at: Optional[str] = Field(alias="createdAt")
+    """When the account was created, as Volt sends it (``created_at_datetime``)."""
     last_updated_at: Optional[str] = Field(alias="lastUpdatedAt")
+    """When the account last changed (``last_updated_at_datetime``)."""
 
 
 class ContactCustomFieldFields(BaseModel):
     """The fields of a Volt ``ContactCustomField`` selected by fragment ``ContactCustomFieldFields`` (queries/operations/fragments.graphql)."""
 
     key: Optional[str]
+    """The custom field's name."""
     value: Optional[str]
+    """The custom field's value for this contact."""
 
 
 class ContactListFields(BaseModel, TimestampsMixin):
     """The fields of a Volt ``List`` selected by fragment ``ContactListFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the list."""
     name: Optional[str]
+    """The list's name (lists are looked up by name and Volt number)."""
     created_by: Optional[str] = Field(alias="createdBy")
+    """Who created the list, as Volt records it."""
     size: Optional[int]
+    """How many contacts are on the list."""
     query_source_list_name: Optional[str] = Field(alias="querySourceListName")
+    """For a list built by a query: the list it draws from (provisional)."""
     query_name_search_term: Optional[str] = Field(alias="queryNameSearchTerm")
+    """For a list built by a query: its name filter (provisional)."""
     created_at: Optional[str] = Field(alias="createdAt")
+    """When the list was created, as Volt sends it (``created_at_datetime``)."""
     last_updated_at: Optional[str] = Field(alias="lastUpdatedAt")
+    """When the list last changed (``last_updated_at_datetime``)."""
 
 
 class ContactFields(BaseModel, TimestampsMixin):
     """The fields of a Volt ``Contact`` selected by fragment ``ContactFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the contact."""
     phone_number: Optional[str] = Field(alias="phoneNumber")
+    """The contact's phone number (E.164)."""
     name: Optional[str]
+    """The contact's name, if one was given."""
     mapped_number: Optional[str] = Field(alias="mappedNumber")
+    """The Volt number the contact is mapped to (meaning provisional)."""
     blocked: Optional[bool]
+    """Whether the contact is blocked."""
     created_at: Optional[str] = Field(alias="createdAt")
+    """When the contact was created, as Volt sends it (``created_at_datetime``)."""
     last_updated_at: Optional[str] = Field(alias="lastUpdatedAt")
+    """When the contact last changed (``last_updated_at_datetime``)."""
     account: Optional["ContactFieldsAccount"]
+    """The account (Volt number) the contact belongs to."""
     custom_fields: Optional[list[Optional["ContactFieldsCustomFields"]]] = Field(
         alias="customFields"
     )
+    """The contact's custom fields, as key/value pairs."""
     lists: Optional[list[Optional["ContactFieldsLists"]]]
+    """The contact lists the contact is on."""
 
 
 class ContactFieldsAccount(AccountFields):
@@ -76,29 +103,43 @@ class MessageFields(BaseModel, MessageMixin):
     """The fields of a Volt ``Message`` selected by fragment ``MessageFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the message: what ``get_message`` and ``wait_for_message`` take."""
     legacy_id: Optional[str] = Field(alias="legacyId")
+    """Volt's legacy id of the message, when it has one."""
     to_number: Optional[str] = Field(alias="toNumber")
+    """The recipient's number (E.164)."""
     from_number: Optional[str] = Field(alias="fromNumber")
+    """The sender's number (E.164): one of the organization's Volt numbers for an outgoing message."""
     status: Optional[str]
+    """Where the message is ("queued", "sent", "delivered", "failed"...; the values are provisional, so it is a plain string)."""
     status_description: Optional[str] = Field(alias="statusDescription")
+    """A human-readable account of ``status``."""
     media: Optional[list[str]]
+    """The URLs of the message's media (MMS); empty or ``None`` for an SMS."""
     body: Optional[str]
+    """The message's text."""
     sent_at: Optional[str] = Field(alias="sentAt")
+    """When the message was sent, as Volt sends it (``sent_at_datetime``)."""
     confirmed_at: Optional[str] = Field(alias="confirmedAt")
+    """When the carrier confirmed the final status (``confirmed_at_datetime``)."""
     error_code: Optional[int] = Field(alias="errorCode")
+    """Volt's error code for a failed message (``error`` says what it means)."""
 
 
 class PageInfoFields(BaseModel):
     """The fields of a Volt ``PageInfo`` selected by fragment ``PageInfoFields`` (queries/operations/fragments.graphql)."""
 
     total_items: Optional[int] = Field(alias="totalItems")
+    """How many messages the whole conversation has."""
 
 
 class ConversationPageFields(BaseModel):
     """The fields of a Volt ``ConversationPage`` selected by fragment ``ConversationPageFields`` (queries/operations/fragments.graphql)."""
 
     messages: Optional[list["ConversationPageFieldsMessages"]]
+    """The page's messages between the two numbers."""
     page_info: Optional["ConversationPageFieldsPageInfo"] = Field(alias="pageInfo")
+    """The size of the whole conversation."""
 
 
 class ConversationPageFieldsMessages(MessageFields):
@@ -113,16 +154,27 @@ class WaveFields(BaseModel, WaveMixin):
     """The fields of a Volt ``Wave`` selected by fragment ``WaveFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the wave."""
     name: Optional[str]
+    """The wave's name."""
     type_: Optional[str] = Field(alias="type")
+    """The wave's kind, as Volt sends it (``"type"`` in GraphQL; provisional)."""
     body: Optional[str]
+    """The text the wave sends."""
     media: Optional[list[str]]
+    """The URLs of the media the wave sends, if any."""
     sent_by: Optional[str] = Field(alias="sentBy")
+    """Who sent the wave, as Volt records it."""
     scheduled_time: Optional[str] = Field(alias="scheduledTime")
+    """When the wave is or was to be sent (``scheduled_time_datetime``)."""
     total_messages: Optional[int] = Field(alias="totalMessages")
+    """How many messages the wave sends."""
     total_messages_delivered: Optional[int] = Field(alias="totalMessagesDelivered")
+    """How many of them were delivered."""
     total_messages_failed: Optional[int] = Field(alias="totalMessagesFailed")
+    """How many of them failed."""
     lists: Optional[list[Optional["WaveFieldsLists"]]]
+    """The contact lists the wave is sent to."""
 
 
 class WaveFieldsLists(ContactListFields):
@@ -133,8 +185,14 @@ class WebhookFields(BaseModel, TimestampsMixin):
     """The fields of a Volt ``Webhook`` selected by fragment ``WebhookFields`` (queries/operations/fragments.graphql)."""
 
     id: str
+    """Volt's id of the webhook: what ``delete_webhook`` takes."""
     url: str
+    """Where Volt posts the events."""
     primary_phone: Optional[str] = Field(alias="primaryPhone")
+    """The Volt number whose events are posted (provisional)."""
     event_types: Optional[list[Optional[WebhookEventType]]] = Field(alias="eventTypes")
+    """The kinds of events posted."""
     created_at: Optional[str] = Field(alias="createdAt")
+    """When the webhook was registered (``created_at_datetime``)."""
     last_updated_at: Optional[str] = Field(alias="lastUpdatedAt")
+    """When the webhook last changed (``last_updated_at_datetime``)."""
