@@ -64,7 +64,11 @@ def loaded(statement: str, modules: tuple[str, ...]) -> list[str]:
 def test_importing_a_client_builds_no_model_and_loads_one_client(
     statement: str, absent: tuple[str, ...]
 ) -> None:
-    assert loaded(statement, absent) == []
+    # What httpx loads by itself is httpx's cost, not ours: `import httpx` loads
+    # httpcore, h11 and anyio before 0.28 (the lowest httpx volt-sdk allows is 0.27).
+    by_httpx = loaded("import httpx", absent)
+    assert set(by_httpx) <= {"httpcore", "h11", "anyio"}, by_httpx
+    assert loaded(statement, absent) == by_httpx
 
 
 def test_the_first_client_and_call_load_what_they_need() -> None:
