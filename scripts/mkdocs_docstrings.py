@@ -412,6 +412,47 @@ def _segments(lines: list[str]) -> Iterator[tuple[bool, list[str]]]:
     yield False, prose
 
 
+@dataclass(frozen=True)
+class CodeBlock:
+    """A code block of a docstring, as the site shows it (read by the docstring examples test)."""
+
+    language: str  # a ``::`` block's (pycon, json, python, text), or a fence's as written
+    code: str  # dedented
+
+
+def code_blocks(text: str) -> list[CodeBlock]:
+    """The code blocks of a docstring: its ``::`` blocks and its fenced blocks, in order."""
+    blocks: list[CodeBlock] = []
+    for is_code, lines in _segments(text.split("\n")):
+        if is_code and lines:
+            closed = len(lines) > 1 and _FENCE.match(lines[-1]) is not None
+            body = lines[1:-1] if closed else lines[1:]
+            language = lines[0].strip()[3:].strip()
+            blocks.append(CodeBlock(language, textwrap.dedent("\n".join(body))))
+    return blocks
+
+
+def prose_lines(text: str) -> list[str]:
+    """The lines of a docstring outside its code blocks: what the site renders as Markdown."""
+    return [line for is_code, lines in _segments(text.split("\n")) if not is_code for line in lines]
+
+
+def rendered_docstrings(site: Site) -> Iterator[tuple[str, griffe.Object]]:
+    """``(anchor, object)`` for every object the site shows a docstring of, once each.
+
+    The anchor is the first the object is rendered under. A class's ``__init__`` comes
+    too when it has a docstring, as ``<class anchor>.__init__``: mkdocstrings shows it in
+    the class's (``merge_init_into_class``).
+    """
+    for anchors in site.anchors.values():
+        obj = site.objects[anchors[0]]
+        if obj.docstring is not None:
+            yield anchors[0], obj
+        init = obj.members.get("__init__") if isinstance(obj, griffe.Class) else None
+        if isinstance(init, griffe.Function) and init.docstring is not None:
+            yield f"{anchors[0]}.__init__", init
+
+
 def to_markdown(
     text: str, resolve: Resolve | None = None, context: griffe.Object | None = None
 ) -> str:

@@ -54,8 +54,7 @@ else:
         _spec.loader.exec_module(api_check)
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGE = "volt_sdk"
-GENERATED = "generated"
+PACKAGE = api_check.PACKAGE
 REFERENCE = Path("reference")  # under docs_dir
 _DIRECTIVE = re.compile(r"^:::\s+(\S+)\s*$")
 
@@ -73,14 +72,8 @@ def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
 
 
 def load(tree: Path, package: str = PACKAGE) -> griffe.Module:
-    """``package`` of ``tree`` with its generated packages, read statically."""
-    generated = tree / GENERATED
-    loader = griffe.GriffeLoader(search_paths=[tree, generated], allow_inspection=False)
-    module = loader.load(package, try_relative_path=False)
-    for init in sorted(generated.glob("*/__init__.py")):
-        loader.load(init.parent.name, try_relative_path=False)
-    assert isinstance(module, griffe.Module)
-    return module
+    """``package`` of ``tree`` with its generated packages, read statically (as api-check does)."""
+    return api_check.load(tree, package)
 
 
 # -- missing docstrings ------------------------------------------------------------------------

@@ -21,10 +21,12 @@ def parse_timestamp(value: object) -> datetime | None:
     Accepts ISO 8601 (``2024-05-01T12:00:00Z``, with or without offset or
     fraction) and epoch seconds or milliseconds (as numbers or digit strings).
     A naive ISO value is taken as UTC. Anything else gives ``None``: this never
-    raises.
+    raises. ::
 
-    >>> parse_timestamp("2024-05-01T12:00:00Z")
-    datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
+        >>> parse_timestamp("2024-05-01T12:00:00Z")
+        datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
+        >>> parse_timestamp(1714564800000)
+        datetime.datetime(2024, 5, 1, 12, 0, tzinfo=datetime.timezone.utc)
     """
     if value is None or isinstance(value, bool):
         return None

@@ -10,8 +10,14 @@ fixtures need the sandbox extra: ``pip install "volt-sdk[sandbox]"``.
     sent, to assert on), and sets ``VOLT_API_URL`` / ``VOLT_API_TOKEN`` for the
     test, so ``Volt()`` and ``AsyncVolt()`` talk to it with no arguments::
 
+        from volt_sdk import Volt
+
+        def send_one_time_code(phone):                  # your code, using Volt()
+            with Volt() as volt:
+                volt.send_message(to=phone, from_="+15555550123", body="Your code is 654312")
+
         def test_sends_the_code(volt_sandbox):
-            send_one_time_code("+15555550145")          # your code, using Volt()
+            send_one_time_code("+15555550145")
             (sent,) = volt_sandbox.outbox()
             assert sent.to_number == "+15555550145"
             assert "654312" in sent.body

@@ -27,7 +27,7 @@ from .both import CLIENTS, close, resolve
 
 pytestmark = pytest.mark.anyio
 
-WAVE = "query Wave($id: String!) { wave(id: $id) { id name } }"
+WAVE = "query Wave($id: ID!) { wave(id: $id) { id name } }"
 
 
 async def run(client_class: type[Volt] | type[AsyncVolt], *args: Any, **options: Any) -> Any:

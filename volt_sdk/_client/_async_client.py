@@ -172,7 +172,7 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
         """Run any GraphQL document, for what the SDK does not wrap::
 
             data = await volt.execute(
-                "query Wave($id: String!) { wave(id: $id) { id name } }",
+                "query Wave($id: ID!) { wave(id: $id) { id name } }",
                 {"id": "wave_1"},
             )
 
@@ -215,7 +215,9 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
     def with_raw_response(self) -> AsyncVoltWithRawResponse:
         """The same methods, each returning a :class:`RawResponse`: the result and its HTTP answer::
 
-            raw = await volt.with_raw_response.send_message(to=..., from_=..., body=...)
+            raw = await volt.with_raw_response.send_message(
+                to="+15555550145", from_="+15555550123", body="Hi"
+            )
             print(raw.status_code, raw.request_id, raw.attempts, raw.elapsed)
             message = raw.parsed
 
@@ -236,7 +238,9 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
     ) -> Self:
         """This client with other settings, for some calls or for another tenant::
 
-            await volt.with_options(max_retries=0, deadline=10).send_message(...)
+            await volt.with_options(max_retries=0, deadline=10).send_message(
+                to="+15555550145", from_="+15555550123", body="Your code is 654312"
+            )
 
         The copy shares the connections, the rate limit and the concurrency cap;
         closing it does nothing (close the original). With another ``token`` it

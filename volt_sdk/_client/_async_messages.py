@@ -325,10 +325,12 @@ class AsyncMessageMethods(BaseVolt):
 
             from volt_sdk import AsyncVolt, OutgoingMessage
 
+            customers = [("cus_1", "+15555550145", "Ada"), ("cus_2", "+15555550146", "Grace")]
+
             async with AsyncVolt() as volt:
                 messages = (
-                    OutgoingMessage(to=c.phone, from_="+15555550123", body=f"Hi {c.name}", key=c.id)
-                    for c in customers
+                    OutgoingMessage(to=phone, from_="+15555550123", body=f"Hi {name}", key=key)
+                    for key, phone, name in customers
                 )
                 async for result in volt.send_many(messages, journal="campaign.journal"):
                     print(result.key, result.status, result.message_id or result.reason)

@@ -174,7 +174,7 @@ class Volt(MessageMethods, AccountMethods):
         """Run any GraphQL document, for what the SDK does not wrap::
 
             data = volt.execute(
-                "query Wave($id: String!) { wave(id: $id) { id name } }",
+                "query Wave($id: ID!) { wave(id: $id) { id name } }",
                 {"id": "wave_1"},
             )
 
@@ -217,7 +217,9 @@ class Volt(MessageMethods, AccountMethods):
     def with_raw_response(self) -> VoltWithRawResponse:
         """The same methods, each returning a :class:`RawResponse`: the result and its HTTP answer::
 
-            raw = volt.with_raw_response.send_message(to=..., from_=..., body=...)
+            raw = volt.with_raw_response.send_message(
+                to="+15555550145", from_="+15555550123", body="Hi"
+            )
             print(raw.status_code, raw.request_id, raw.attempts, raw.elapsed)
             message = raw.parsed
 
@@ -238,7 +240,9 @@ class Volt(MessageMethods, AccountMethods):
     ) -> Self:
         """This client with other settings, for some calls or for another tenant::
 
-            volt.with_options(max_retries=0, deadline=10).send_message(...)
+            volt.with_options(max_retries=0, deadline=10).send_message(
+                to="+15555550145", from_="+15555550123", body="Your code is 654312"
+            )
 
         The copy shares the connections, the rate limit and the concurrency cap;
         closing it does nothing (close the original). With another ``token`` it

@@ -326,10 +326,12 @@ class MessageMethods(BaseVolt):
 
             from volt_sdk import Volt, OutgoingMessage
 
+            customers = [("cus_1", "+15555550145", "Ada"), ("cus_2", "+15555550146", "Grace")]
+
             with Volt() as volt:
                 messages = (
-                    OutgoingMessage(to=c.phone, from_="+15555550123", body=f"Hi {c.name}", key=c.id)
-                    for c in customers
+                    OutgoingMessage(to=phone, from_="+15555550123", body=f"Hi {name}", key=key)
+                    for key, phone, name in customers
                 )
                 for result in volt.send_many(messages, journal="campaign.journal"):
                     print(result.key, result.status, result.message_id or result.reason)

@@ -268,8 +268,8 @@ class AioHttpClient(httpx.AsyncClient):
 
         from volt_sdk import AioHttpClient, AsyncVolt
 
-        async with AsyncVolt(http_client=AioHttpClient(), max_concurrency=64) as volt:
-            ...
+        async with AioHttpClient() as http, AsyncVolt(http_client=http, max_concurrency=64) as volt:
+            await volt.send_message(to="+15555550145", from_="+15555550123", body="Hi")
 
     The SDK's promises hold over it as over httpx's own transport: the call's
     deadline cuts off a server that trickles its answer, the size cap holds, and

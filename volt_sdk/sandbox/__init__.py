@@ -3,6 +3,9 @@
 Needs the sandbox extra (``pip install "volt-sdk[sandbox]"``); ``import volt_sdk``
 never imports this package. ::
 
+    from volt_sdk import Volt
+    from volt_sdk.sandbox import Sandbox
+
     with Sandbox() as sandbox, Volt(base_url=sandbox.url, token=sandbox.token) as volt:
         volt.send_message(to="+15555550145", from_=sandbox.numbers[0], body="Hi")
 

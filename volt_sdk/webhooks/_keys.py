@@ -63,6 +63,8 @@ def load_public_key(data: bytes | str) -> RSAPublicKey:
 
     ::
 
+        from pathlib import Path
+
         key = load_public_key(Path("id_rsa.pub").read_bytes())
 
     Volt's key file is named ``id_rsa.pub``, which suggests the OpenSSH format;
@@ -117,8 +119,8 @@ def fetch_public_key(
 
     ::
 
-        key = fetch_public_key()                      # Volt's id_rsa.pub
-        key = fetch_public_key(f"{sandbox_root}/_sandbox/webhook-key")
+        key = fetch_public_key()                          # Volt's id_rsa.pub
+        key = fetch_public_key(sandbox.webhook_key_url)   # a local Sandbox's key
 
     Args:
         url: where the key is published; default :data:`DEFAULT_KEY_URL`.

@@ -215,8 +215,11 @@ def sign_body(
     For tests of a receiver, and for the sandbox: sign with your own key pair,
     verify with its public half::
 
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
         private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         headers = {SIGNATURE_HEADER: sign_body(body, private_key)}
+        verify_signature(body, headers[SIGNATURE_HEADER], private_key.public_key())
     """
     raw = _raw_body(body)
     if not isinstance(private_key, RSAPrivateKey):
