@@ -223,3 +223,18 @@ def test_each_retry_is_logged_with_its_number_wait_and_cause(
             "GetMessage: retry 3 of 3 in 0.25s after RateLimitError: HTTP 429, Retry-After 0.25s",
         ),
     ]
+
+
+def test_a_retried_error_is_logged_without_the_operation_name_its_message_starts_with(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The line names the operation once: the error's own "GetMessage: " prefix goes.
+    w = wire(max_retries=2)
+    dropped = VoltConnectionError("GetMessage: connection reset", request_sent=False)
+    with caplog.at_level(logging.INFO, logger="volt_sdk"):
+        pause = w.retry_pause(dropped, QUERY, 0, w.deadline_at())
+    assert pause is not None
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        f"GetMessage: retry 1 of 2 in {pause:.2f}s after VoltConnectionError: connection reset"
+    )
