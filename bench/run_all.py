@@ -585,6 +585,48 @@ call makes its span and metrics ([telemetry.md](telemetry.md)).
 """
 
 
+def section_fleet(run: Run) -> str:
+    s = run.summary
+    r, c = s["rate"], s["limit"]
+    rows = [
+        ["`max_rate=R` (each process alone)", f"{s['rate-local']['aggregate']:.1f}/s",
+         f"{s['rate-local']['ratio_to_r']:.2f}", str(s["rate-local"]["max_in_1s"])],
+        ["`max_rate=RedisRateLimiter(rate=R)`", f"{s['rate-redis']['aggregate']:.1f}/s",
+         f"{s['rate-redis']['ratio_to_r']:.2f}", str(s["rate-redis"]["max_in_1s"])],
+    ]  # fmt: skip
+    slots = [
+        ["`max_concurrency=C` (each process alone)", str(s["slots-local"]["max_in_flight"]),
+         f"{s['slots-local']['ratio_to_c']:.2f}"],
+        ["`max_concurrency=RedisConcurrencyLimiter(limit=C)`",
+         str(s["slots-redis"]["max_in_flight"]), f"{s['slots-redis']['ratio_to_c']:.2f}"],
+    ]  # fmt: skip
+    ratio = s["rate-redis"]["ratio_to_r"]
+    targets = [
+        ["Redis: aggregate / R", f"{ratio:.2f}", "<= 1.05", verdict(ratio <= 1.05)],
+        ["Redis: most in flight / C", f"{s['slots-redis']['ratio_to_c']:.2f}", "<= 1.00",
+         verdict(s["slots-redis"]["max_in_flight"] <= c)],
+    ]  # fmt: skip
+    return f"""## 9. One limit for a fleet (Redis)
+
+`bench/fleet_limits.py`: {s["processes"]} processes (two `Volt` with six threads each, two
+`AsyncVolt` with six tasks each) send `createMessage` as fast as they are let for
+{s["seconds"]:g} s to one sandbox in its own process, which records every send's arrival and the
+most requests in flight (`GET /_sandbox/traffic`). Each process is told R = {r:g}/s, then
+C = {c} (against a sandbox adding 0.1 s to every answer). The baseline is a number, which
+limits each process alone; the limiter is shared through a redis-server on loopback
+([Limits for a fleet](limits.md)). Aggregate rate: sends between the first and the last
+arrival over that time.
+
+{table([f"rate, R = {r:g}/s", "aggregate at the sandbox", "/ R", "most in 1 s"], rows)}
+
+{table(["concurrency, C = " + str(c), "most in flight at the sandbox", "/ C"], slots)}
+
+{table(["figure", "value", "target", "verdict"], targets)}
+
+{details(run)}
+"""
+
+
 def section_server(run: Run) -> str:
     return f"""## 5. The sandbox server against plain ariadne
 
@@ -670,7 +712,8 @@ Each script runs alone too, and says what it measures in its docstring.
 {section_server(runs["server"]) if "server" in runs else ""}
 {section_concurrency(runs["concurrency"])}
 {section_profiles(*profiles)}
-{section_otel(runs["otel"])}"""
+{section_otel(runs["otel"])}
+{section_fleet(runs["fleet"])}"""
     (out / "benchmarks.md").write_text(doc.rstrip() + "\n")
     print(f"wrote {out / 'benchmarks.md'}")
 
@@ -687,6 +730,7 @@ def main() -> int:
     runs["imports"] = run("imports", "imports.py", *quick)
     runs["otel"] = run("otel", "otel.py", *quick)
     runs["concurrency"] = run("concurrency", "concurrency.py", *quick)
+    runs["fleet"] = run("fleet", "fleet_limits.py", *quick)
     sizes = ["300"] if args.quick else ["10000", "100000"]
     bulk = [
         run(f"bulk {n}", "bulk.py", "--recipients", n, "--rounds", "1" if args.quick else "2")

@@ -56,6 +56,9 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"AsyncClient", "Client"),  # httpx
     (r"Asynchronous client", "Blocking client"),
     (r"async_sleep", "sleep"),
+    (r"areserve", "reserve"),  # volt_sdk.limits: each limiter has both halves
+    (r"aacquire", "acquire"),
+    (r"arelease", "release"),
     (r"async_raw", "sync_raw"),
     (r"async_semaphore", "semaphore"),
     (r"_AsyncDeadlineStream", "_DeadlineStream"),

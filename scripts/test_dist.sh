@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The wheel make dist built (dist/, exactly one), as a customer installs it: in a fresh
 # virtual environment in a temporary directory, with its extras (sandbox, webhooks,
-# aiohttp, schema). Then, against that installed wheel:
+# aiohttp, schema, redis and the web frameworks'; FastAPI for the webhook-kit example). Then, against that installed wheel:
 #   1. the typed-usage check (scripts/typecheck_dist.sh with WHEEL= and VENV=): top-level
 #      names, `volt --help`, mypy and pyright --strict on tests/typing/usage.py;
 #   2. the sandbox end-to-end tests (tests/e2e), run by that venv's pytest in a copy of
@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 PY=.venv/bin/python
-EXTRAS=sandbox,webhooks,aiohttp,schema
+EXTRAS=sandbox,webhooks,aiohttp,schema,redis,starlette,flask,django
 # The e2e test of the code generator (codegen/, ariadne-codegen): development tooling
 # that the wheel does not ship.
 DESELECT=tests/e2e/test_schema_lifecycle.py::test_regenerating_from_a_compatible_change_changes_the_generated_model
@@ -41,15 +41,16 @@ venv=$copy/.venv
 mkdir -p "$copy/scripts"
 cp -R tests examples queries "$copy/"
 cp scripts/demo.sh "$copy/scripts/"
+mkdir -p "$copy/bench" && cp bench/fleet_limits.py "$copy/bench/"  # the fleet proof's workers
 cp pyproject.toml "$copy/"  # [tool.pytest.ini_options]: the same strictness as make test
 find "$copy" -name __pycache__ -prune -exec rm -rf {} +
 
 echo "test_dist: $wheel"
 "$PY" -m venv "$venv"  # the Python of .venv: the versions it froze are for it
 "$PY" -m pip freeze --exclude-editable --all > "$work/constraints.txt"
-pytest_pin=$("$PY" -c 'import importlib.metadata as m; print(m.version("pytest"))')
+pin() { "$PY" -c "import importlib.metadata as m; print(m.version('$1'))"; }
 "$venv/bin/python" -m pip install --quiet --constraint "$work/constraints.txt" \
-    "$wheel[$EXTRAS]" "pytest==$pytest_pin" 2>&1 | grep -v '^WARNING: Location' || true
+    "$wheel[$EXTRAS]" "pytest==$(pin pytest)" "fastapi==$(pin fastapi)" 2>&1 | grep -v '^WARNING: Location' || true
 
 echo "== the typed-usage check against the installed wheel"
 WHEEL=$wheel VENV=$venv bash scripts/typecheck_dist.sh

@@ -23,7 +23,7 @@ PYTHON_BIN=$(command -v "${PYTHON:-python3}") || {
     exit 2
 }
 # The extras whose packages volt-sdk imports at run time (not dev, not bench).
-EXTRAS=sandbox,webhooks,aiohttp,schema,otel
+EXTRAS=sandbox,webhooks,aiohttp,schema,otel,starlette,flask,django,redis
 # The test tools, pinned to releases that support the floors (the dev extra pins newer
 # ones that need newer httpx / opentelemetry):
 #   pytest-httpx 0.34.0: the last release for httpx 0.27 (0.35 needs httpx 0.28), and the
@@ -99,6 +99,8 @@ seen = set()
 for origin, text in requirements:
     req = Requirement(text)
     name = canonicalize_name(req.name)
+    if name == canonicalize_name(project["name"]):
+        continue  # an extra that names another (volt-sdk[webhooks]): checked as that one
     if (name, origin) in seen or (req.marker is not None and not req.marker.evaluate()):
         continue
     seen.add((name, origin))

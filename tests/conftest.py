@@ -6,6 +6,9 @@ import pytest
 
 from .clock import FakeClock
 from .payloads import TOKEN
+from .redis_server import redis_server, redis_url
+
+__all__ = ["redis_server", "redis_url"]  # fixtures: a real redis-server on loopback
 
 
 @pytest.fixture

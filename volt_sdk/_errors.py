@@ -10,17 +10,18 @@ The tree::
     ├── TransportError                the request did not complete
     │   ├── VoltConnectionError       could not connect, or the connection dropped
     │   └── VoltTimeoutError          connect, read, write, pool timeout, or the call's deadline
-    └── APIError                      Volt answered, and the answer is an error
-        ├── APIStatusError            a non-2xx HTTP status
-        │   ├── AuthenticationError   401 / 403: bad, expired or under-scoped token
-        │   └── RateLimitError        429, with ``retry_after`` when Volt said
-        ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
-        │   └── ResponseTooLargeError the answer is larger than ``max_response_bytes``
-        ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
-        │   └── SchemaDriftError      Volt refused one of the SDK's own operations as invalid
-        └── NotFoundError             a ``get_*`` whose result is null
-    MessageOutcomeUnknownError        a send that may or may not have reached Volt
-    WaitTimeoutError                  ``wait_for_status`` gave up before a final status
+    ├── APIError                      Volt answered, and the answer is an error
+    │   ├── APIStatusError            a non-2xx HTTP status
+    │   │   ├── AuthenticationError   401 / 403: bad, expired or under-scoped token
+    │   │   └── RateLimitError        429, with ``retry_after`` when Volt said
+    │   ├── MalformedResponseError    not JSON, an HTML error page, JSON without ``data``
+    │   │   └── ResponseTooLargeError the answer is larger than ``max_response_bytes``
+    │   ├── GraphQLError              ``errors`` in the body; messages, extensions, partial data
+    │   │   └── SchemaDriftError      Volt refused one of the SDK's own operations as invalid
+    │   └── NotFoundError             a ``get_*`` whose result is null
+    ├── MessageOutcomeUnknownError    a send that may or may not have reached Volt
+    ├── WaitTimeoutError              ``wait_for_status`` gave up before a final status
+    └── LimiterUnavailableError       a shared limit's store (Redis) did not answer; nothing sent
 
 Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
 are translated at the boundary and never escape raw. No error's text or repr ever
@@ -49,6 +50,7 @@ __all__ = [
     "GraphQLErrorDetail",
     "InvalidMessageError",
     "InvalidPhoneNumberError",
+    "LimiterUnavailableError",
     "MalformedResponseError",
     "MessageOutcomeUnknownError",
     "NotFoundError",
@@ -485,3 +487,14 @@ class WaitTimeoutError(VoltError):
         self.timeout = timeout
         self.until = tuple(until)
         self.last_error = last_error
+
+
+class LimiterUnavailableError(VoltError):
+    """A shared limit's Redis did not answer: nothing was sent (:mod:`volt_sdk.limits`)."""
+
+    limiter: str
+    """What could not be asked, e.g. ``"RedisRateLimiter('volt:sms')"``."""
+
+    def __init__(self, message: str, *, limiter: str) -> None:
+        super().__init__(message)
+        self.limiter = limiter

@@ -28,6 +28,7 @@ from volt_sdk._config import (
 from volt_sdk._errors import ValidationError
 from volt_sdk._logs import setup_from_env
 from volt_sdk._wire import RetryPolicy, TokenBucket, Wire
+from volt_sdk._wire._limits import shared_limiter
 
 from ._arguments import ArgumentRules
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from volt_sdk._wire import AttemptHook
+    from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
 
 __all__ = ["BaseVolt"]
 
@@ -57,8 +59,8 @@ class BaseVolt:
         strict_numbers: bool,
         max_retries: int,
         deadline: float,
-        max_rate: float | None,
-        max_concurrency: int | None,
+        max_rate: float | RateLimiter | None,
+        max_concurrency: int | ConcurrencyLimiter | None,
         max_response_bytes: int,
         http_client: object,
         client_type: type[httpx.Client | httpx.AsyncClient],
@@ -85,11 +87,13 @@ class BaseVolt:
             app_info=app_info,
         )
         headers = check_default_headers(default_headers)
+        limiter: RateLimiter | None = shared_limiter(max_rate, "max_rate")
+        slots: ConcurrencyLimiter | None = shared_limiter(max_concurrency, "max_concurrency")
         check_delivery_options(
             max_retries=max_retries,
             deadline=deadline,
-            max_rate=max_rate,
-            max_concurrency=max_concurrency,
+            max_rate=None if limiter is not None else max_rate,
+            max_concurrency=None if slots is not None else max_concurrency,
         )
         self._rules = ArgumentRules(self._config)
         self._owns_http_client = not user_client_given
@@ -98,7 +102,11 @@ class BaseVolt:
             None if user_client_given and isinstance(timeout, NotGiven) else (self._config.timeout)
         )
         policy = RetryPolicy(max_retries=max_retries, deadline=float(deadline))
-        bucket = TokenBucket(max_rate) if max_rate is not None else None
+        bucket = (
+            TokenBucket(cast("float", max_rate))
+            if max_rate is not None and limiter is None
+            else None
+        )
         self._wire = Wire(
             self._config,
             per_request,
@@ -107,6 +115,7 @@ class BaseVolt:
             check_max_response_bytes(max_response_bytes),
             default_headers=headers,
             hooks=check_hooks(on_attempt),
+            limiter=limiter,
         )
 
     def _copy_with_options(

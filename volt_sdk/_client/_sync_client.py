@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from volt_sdk._wire import AttemptHook
+    from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
     from volt_sdk_graphql.client import VoltGraphQL
 
 __all__ = ["Volt", "VoltWithRawResponse"]
@@ -81,10 +82,15 @@ class Volt(MessageMethods, AccountMethods):
         max_rate: at most this many messages per second, shared by every call of
             this client and of its ``with_options`` copies (a copy with another
             ``token`` has a limit of its own, at the same rate: Volt's limits are
-            per organization). Default: no limit.
+            per organization). Or a :class:`~volt_sdk.limits.RateLimiter`
+            (``volt_sdk.limits``): a limit shared with every client that holds it,
+            a whole fleet through Redis, copies with another token included.
+            Default: no limit.
         max_concurrency: at most this many requests in flight at once, shared
-            likewise; the client's own connection pool is sized to match.
-            Default: no limit (and a pool of 100 connections).
+            likewise; the client's own connection pool is sized to match. Or a
+            :class:`~volt_sdk.limits.ConcurrencyLimiter`: a cap shared with every
+            client that holds it. Default: no limit (and a pool of 100
+            connections).
         max_response_bytes: the largest answer read, in bytes after
             decompression (default 4 MiB); a larger one raises
             :class:`ResponseTooLargeError` without being read further.
@@ -123,8 +129,8 @@ class Volt(MessageMethods, AccountMethods):
         strict_numbers: bool = False,
         max_retries: int = DEFAULT_MAX_RETRIES,
         deadline: float = DEFAULT_DEADLINE,
-        max_rate: float | None = None,
-        max_concurrency: int | None = None,
+        max_rate: float | RateLimiter | None = None,
+        max_concurrency: int | ConcurrencyLimiter | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         http_client: httpx.Client | None = None,
         default_headers: Mapping[str, str] | None = None,
@@ -148,13 +154,17 @@ class Volt(MessageMethods, AccountMethods):
             app_info=app_info,
             on_attempt=on_attempt,
         )
+        # A number: this client's own cap. A limiter: a cap shared beyond it (volt_sdk.limits).
+        cap = max_concurrency if isinstance(max_concurrency, int) else None
+        self._slots = None if isinstance(max_concurrency, int) else max_concurrency
+        connections = cap if self._slots is None else self._slots.limit
         if http_client is None:
-            self._http = new_http_client(self._config.timeout, max_concurrency)
+            self._http = new_http_client(self._config.timeout, connections)
         else:
             self._http = http_client
-            if max_concurrency:
-                widen_pool(http_client, max_concurrency, owned=False)
-        self._gate = _concurrency.semaphore(max_concurrency) if max_concurrency else None
+            if connections:
+                widen_pool(http_client, connections, owned=False)
+        self._gate = _concurrency.semaphore(cap) if cap else None
         self._gql = self._operations()
 
     def _operations(self) -> VoltGraphQL:
@@ -162,7 +172,7 @@ class Volt(MessageMethods, AccountMethods):
         # generated operations (bench/imports.py).
         from volt_sdk_graphql.client import VoltGraphQL
 
-        self._executor = SyncExecutor(self._wire, self._http, self._gate)
+        self._executor = SyncExecutor(self._wire, self._http, self._gate, self._slots)
         return VoltGraphQL(self._executor)
 
     def execute(

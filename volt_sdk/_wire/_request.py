@@ -35,6 +35,7 @@ from ._retry import RetryPolicy, TokenBucket
 
 if TYPE_CHECKING:
     from ._attempt import AttemptHook
+    from ._limits import RateLimiter
 
 __all__ = [
     "DEADLINE_MARGIN",
@@ -117,6 +118,7 @@ class Wire:
         "bucket",
         "headers",
         "hooks",
+        "limiter",
         "max_response_bytes",
         "policy",
         "timeout",
@@ -133,6 +135,7 @@ class Wire:
         *,
         default_headers: Mapping[str, str] | None = None,
         hooks: Sequence[AttemptHook] = (),
+        limiter: RateLimiter | None = None,
     ) -> None:
         # Parsed once: httpx re-parses a str URL on every request (about 10 us).
         self.url = httpx.URL(config.base_url)
@@ -154,6 +157,9 @@ class Wire:
         self.policy = policy
         # Messages per second, shared by every clone of the client (with_options).
         self.bucket = bucket
+        # A rate shared beyond this client (volt_sdk.limits), asked by the executors
+        # (it may do I/O); None: the bucket above, or no limit.
+        self.limiter = limiter
         self.max_response_bytes = max_response_bytes
         self._operations: dict[tuple[str, str], Operation] = {}
         # (timeout, its longest phase): one tuple, so threads never see a torn pair.

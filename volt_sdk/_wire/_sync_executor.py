@@ -21,6 +21,7 @@ from volt_sdk import _concurrency
 from volt_sdk._errors import VoltError
 
 from ._body import CappedBody
+from ._limits import granted_wait, no_slot_error, slot_times
 from ._observe import watch_call
 from ._request import DEADLINE_MARGIN, Operation, Wire, log_request, logger
 from ._response import deadline_error, decode, log_response, transport_error, without_token
@@ -28,6 +29,7 @@ from ._response import deadline_error, decode, log_response, transport_error, wi
 if TYPE_CHECKING:
     import threading
 
+    from ._limits import ConcurrencyLimiter
     from ._observe import Watch
 
 __all__ = ["SyncExecutor"]
@@ -37,14 +39,20 @@ class SyncExecutor:
     """Runs one GraphQL operation with an :class:`httpx.Client`: every attempt,
     wait and retry of it, within its deadline, its rate and the concurrency cap."""
 
-    __slots__ = ("_gate", "_http", "_wire")
+    __slots__ = ("_gate", "_http", "_slots", "_wire")
 
     def __init__(
-        self, wire: Wire, http_client: httpx.Client, gate: threading.BoundedSemaphore | None
+        self,
+        wire: Wire,
+        http_client: httpx.Client,
+        gate: threading.BoundedSemaphore | None,
+        slots: ConcurrencyLimiter | None = None,
     ) -> None:
         self._wire = wire
         self._http = http_client
         self._gate = gate
+        # A cap shared beyond this client (volt_sdk.limits); the gate is this client's own.
+        self._slots = slots
 
     def execute(self, query: str, operation_name: str, variables: dict[str, Any]) -> dict[str, Any]:
         """Run one of the SDK's own operations (the generated client calls this)."""
@@ -69,17 +77,25 @@ class SyncExecutor:
         while True:
             try:
                 wait = wire.rate_wait(op, deadline_at)
+                limiter = wire.limiter
+                if limiter is not None and op.rate_limited:
+                    # Asked before every attempt; what it refuses was not taken.
+                    left = deadline_at - _concurrency.monotonic()
+                    granted = limiter.reserve(op.sends, left)
+                    wait = granted_wait(op.name, granted, limiter.rate, wire.policy.deadline)
                 if wait:
                     if watch is not None:
                         watch.rate_wait(wait)
                     _concurrency.sleep(wait)
                 if logger.isEnabledFor(logging.DEBUG):
                     log_request(op, retries + 1, len(content), wire.url)
-                if self._gate is None:
-                    response, body = self._send(content, op, deadline_at, watch)
-                else:
+                if self._gate is not None:
                     with self._gate:
                         response, body = self._send(content, op, deadline_at, watch)
+                elif self._slots is not None:
+                    response, body = self._send_in_slot(content, op, deadline_at, watch)
+                else:
+                    response, body = self._send(content, op, deadline_at, watch)
                 data = decode(response, body, op.name, generated=op.generated)
             except VoltError as error:
                 without_token(error, wire.auth)
@@ -94,6 +110,21 @@ class SyncExecutor:
                 return data
             retries += 1
             _concurrency.sleep(pause)
+
+    def _send_in_slot(
+        self, content: bytes, op: Operation, deadline_at: float, watch: Watch | None
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt holding a slot of the shared cap, given back however it ends."""
+        slots = self._slots
+        assert slots is not None
+        wait, hold = slot_times(deadline_at, DEADLINE_MARGIN)
+        lease = slots.acquire(wait, hold)
+        if lease is None:
+            raise no_slot_error(op.name, slots.limit, self._wire.policy.deadline)
+        try:
+            return self._send(content, op, deadline_at, watch)
+        finally:
+            slots.release(lease)
 
     def _send(
         self, content: bytes, op: Operation, deadline_at: float, watch: Watch | None

@@ -32,6 +32,7 @@ except ImportError as _exc:  # pragma: no cover - depends on the environment
 from ._faults import FaultConfig
 from ._server import DEFAULT_NUMBERS, DEFAULT_TOKEN, Sandbox, serve
 from ._store import MAGIC_NUMBERS, MagicOutcome, OutboxMessage
+from ._traffic import Traffic
 from ._webhooks import WebhookDelivery
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "MagicOutcome",
     "OutboxMessage",
     "Sandbox",
+    "Traffic",
     "WebhookDelivery",
     "serve",
 ]

@@ -54,6 +54,7 @@ from ._limits import (
     cost_refusal,
 )
 from ._store import Store
+from ._traffic import TrafficCounter
 
 __all__ = ["CONNECTIONS", "Receive", "SandboxApp", "Scope", "Send"]
 
@@ -107,6 +108,8 @@ class SandboxApp:
         self.initial_faults = initial_faults
         self._schema = schema
         self._authorization = f"Bearer {token}".encode()
+        self.traffic = TrafficCounter()
+        """Sends and requests in flight (``GET /_sandbox/traffic``)."""
         self.reset_hooks: list[Callable[[], None]] = []
         """Called after every reset (the webhook dispatcher forgets its queue and log)."""
         # Parsed and validated once per distinct query text. lru_cache is
@@ -119,6 +122,7 @@ class SandboxApp:
         """Drop all data; faults go back to the initial configuration and seed."""
         self.store.reset()
         self.faults.replace(self.initial_faults)
+        self.traffic.reset()
         for hook in self.reset_hooks:
             hook()
 
@@ -209,6 +213,13 @@ class SandboxApp:
             await respond(send, 413, errors_body(f"request body over {MAX_BODY} bytes"))
             return
 
+        self.traffic.start(sends=b"createMessage" in raw)
+        try:
+            await self._answer(scope, receive, send, raw)
+        finally:
+            self.traffic.end()
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, raw: bytes) -> None:
         plan = self.faults.draw()
         if plan.fault is Fault.RATE_LIMIT or plan.fault is Fault.SERVER_ERROR:
             await self._refuse_with_fault(send, plan)
@@ -326,6 +337,7 @@ class SandboxApp:
         routes: Mapping[tuple[str, str], Callable[[bytes], tuple[int, object]]] = {
             ("GET", "outbox"): self._get_outbox,
             ("GET", "faults"): self._get_faults,
+            ("GET", "traffic"): self._get_traffic,
             ("POST", "faults"): self._set_faults,
             ("POST", "reset"): self._reset,
             ("POST", "inbound"): self._inbound,
@@ -378,6 +390,9 @@ class SandboxApp:
 
     def _get_outbox(self, _: bytes) -> tuple[int, object]:
         return 200, [m.to_json() for m in self.store.outbox()]
+
+    def _get_traffic(self, _: bytes) -> tuple[int, object]:
+        return 200, self.traffic.snapshot().to_json()
 
     def _get_faults(self, _: bytes) -> tuple[int, object]:
         return 200, self.faults.config.to_json()

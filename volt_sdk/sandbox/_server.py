@@ -18,6 +18,7 @@ from ._app import SandboxApp
 from ._faults import FaultConfig, FaultState
 from ._schema import build_schema
 from ._store import OutboxMessage, Store, is_e164
+from ._traffic import Traffic
 from ._uvicorn import ListeningServer, bind, config, endpoint_url, terminate_as_interrupt
 from ._webhooks import WebhookDelivery, WebhookDispatcher
 
@@ -275,6 +276,15 @@ class Sandbox:
     def outbox(self) -> list[OutboxMessage]:
         """Every message accepted by ``createMessage``, oldest first, as it stands now."""
         return self._store.outbox()
+
+    def traffic(self) -> Traffic:
+        """What reached the GraphQL endpoint since the start or the last :meth:`reset`.
+
+        The arrival time of each request that calls ``createMessage`` and the
+        most requests handled at once: how a rate limit or a concurrency cap is
+        judged from the receiving end (``GET /_sandbox/traffic`` over HTTP).
+        """
+        return self._app.traffic.snapshot()
 
     def set_faults(self, faults: FaultConfig | None) -> None:
         """Inject these faults from the next request on (``None``: no faults); reseeds."""
