@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding as _rsa_padding
 
+from ._dedup import ClaimResult, DedupStore, MemoryDedup, RedisDedup, SQLiteDedup
 from ._errors import (
     WebhookBodyTooLargeError,
     WebhookError,
@@ -62,14 +63,18 @@ from ._events import (
     WebhookEvent,
     event_from_json,
 )
+from ._keycache import DEFAULT_REFRESH_INTERVAL, KeyCache
 from ._keys import (
     DEFAULT_KEY_TTL,
     DEFAULT_KEY_URL,
     MIN_KEY_BITS,
     clear_key_cache,
     fetch_public_key,
+    fetch_public_key_async,
     load_public_key,
 )
+from ._receiver import WebhookReceiver, WebhookResponse
+from ._router import WebhookRouter
 from ._signature import (
     DEFAULT_HASH,
     DEFAULT_MAX_BODY,
@@ -89,11 +94,16 @@ __all__ = [
     "DEFAULT_KEY_URL",
     "DEFAULT_MAX_BODY",
     "DEFAULT_PADDING",
+    "DEFAULT_REFRESH_INTERVAL",
     "EVENT_TYPES",
     "MAX_SIGNATURE_CHARS",
     "MIN_KEY_BITS",
     "SIGNATURE_HEADER",
+    "ClaimResult",
+    "DedupStore",
     "HashName",
+    "KeyCache",
+    "MemoryDedup",
     "MessageEvent",
     "MessageFinalizedEvent",
     "MessagePayload",
@@ -101,6 +111,8 @@ __all__ = [
     "MessageSentEvent",
     "PaddingName",
     "PublicKeyLike",
+    "RedisDedup",
+    "SQLiteDedup",
     "TestEvent",
     "UnknownEvent",
     "WebhookBodyTooLargeError",
@@ -108,10 +120,14 @@ __all__ = [
     "WebhookEvent",
     "WebhookKeyError",
     "WebhookParseError",
+    "WebhookReceiver",
+    "WebhookResponse",
+    "WebhookRouter",
     "WebhookSignatureError",
     "clear_key_cache",
     "event_from_json",
     "fetch_public_key",
+    "fetch_public_key_async",
     "load_public_key",
     "parse_event",
     "sign_body",

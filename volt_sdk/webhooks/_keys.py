@@ -24,7 +24,10 @@ __all__ = [
     "MIN_KEY_BITS",
     "checked_key",
     "clear_key_cache",
+    "download",
+    "download_async",
     "fetch_public_key",
+    "fetch_public_key_async",
     "load_public_key",
 ]
 
@@ -134,17 +137,14 @@ def fetch_public_key(
     answer, or a body that is not an acceptable key (see :func:`load_public_key`).
     Thread-safe; a failed download leaves the cache as it was.
     """
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-        raise WebhookKeyError(f"key URL: expected an http(s) URL, got {url!r}")
-    if not timeout > 0:
-        raise ValueError(f"timeout: expected seconds > 0, got {timeout!r}")
+    _check_url(url, timeout)
     now = time.monotonic()
     if not refresh and ttl > 0:
         with _cache_lock:
             cached = _cache.get(url)
         if cached is not None and cached[0] > now:
             return cached[1]
-    data = _download(url, timeout, http_client)
+    data = download(url, timeout, http_client)
     key = load_public_key(data)
     if ttl > 0:
         with _cache_lock:
@@ -152,23 +152,64 @@ def fetch_public_key(
     return key
 
 
-def _download(url: str, timeout: float, http_client: httpx.Client | None) -> bytes:
+def _check_url(url: object, timeout: float) -> str:
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        raise WebhookKeyError(f"key URL: expected an http(s) URL, got {url!r}")
+    if not timeout > 0:
+        raise ValueError(f"timeout: expected seconds > 0, got {timeout!r}")
+    return url
+
+
+async def fetch_public_key_async(
+    url: str = DEFAULT_KEY_URL,
+    *,
+    timeout: float = 5.0,
+    http_client: httpx.AsyncClient | None = None,
+    ttl: float = DEFAULT_KEY_TTL,
+    refresh: bool = False,
+) -> RSAPublicKey:
+    """:func:`fetch_public_key` for async code: the download does not block the event loop.
+
+    Same arguments (``http_client`` is an ``httpx.AsyncClient``, not closed), same
+    errors, and the same cache as :func:`fetch_public_key`: a key either one
+    downloaded serves both.
+    """
+    _check_url(url, timeout)
+    if not refresh and ttl > 0:
+        with _cache_lock:
+            cached = _cache.get(url)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+    data = await download_async(url, timeout, http_client)
+    key = load_public_key(data)
+    if ttl > 0:
+        with _cache_lock:
+            _cache[url] = (time.monotonic() + ttl, key)
+    return key
+
+
+def _status_error(url: str, status: int) -> WebhookKeyError:
+    return WebhookKeyError(f"fetching the webhook key from {url}: HTTP {status}")
+
+
+def _too_large(url: str) -> WebhookKeyError:
+    return WebhookKeyError(f"fetching the webhook key from {url}: over {_MAX_KEY_BYTES} bytes")
+
+
+def download(url: str, timeout: float, http_client: httpx.Client | None) -> bytes:
+    """The key file's bytes (at most 64 KiB); :class:`WebhookKeyError` for any failure."""
     import httpx
 
     def read(client: httpx.Client) -> bytes:
         with client.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
             if not 200 <= response.status_code < 300:
-                raise WebhookKeyError(
-                    f"fetching the webhook key from {url}: HTTP {response.status_code}"
-                )
+                raise _status_error(url, response.status_code)
             chunks: list[bytes] = []
             size = 0
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > _MAX_KEY_BYTES:
-                    raise WebhookKeyError(
-                        f"fetching the webhook key from {url}: over {_MAX_KEY_BYTES} bytes"
-                    )
+                    raise _too_large(url)
                 chunks.append(chunk)
             return b"".join(chunks)
 
@@ -177,6 +218,36 @@ def _download(url: str, timeout: float, http_client: httpx.Client | None) -> byt
             return read(http_client)
         with httpx.Client() as client:
             return read(client)
+    except httpx.TimeoutException:
+        raise WebhookKeyError(
+            f"fetching the webhook key from {url}: no answer within {timeout:g}s"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise WebhookKeyError(f"fetching the webhook key from {url}: {exc}") from None
+
+
+async def download_async(url: str, timeout: float, http_client: httpx.AsyncClient | None) -> bytes:
+    """:func:`download` with ``httpx.AsyncClient``."""
+    import httpx
+
+    async def read(client: httpx.AsyncClient) -> bytes:
+        async with client.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
+            if not 200 <= response.status_code < 300:
+                raise _status_error(url, response.status_code)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > _MAX_KEY_BYTES:
+                    raise _too_large(url)
+                chunks.append(chunk)
+            return b"".join(chunks)
+
+    try:
+        if http_client is not None:
+            return await read(http_client)
+        async with httpx.AsyncClient() as client:
+            return await read(client)
     except httpx.TimeoutException:
         raise WebhookKeyError(
             f"fetching the webhook key from {url}: no answer within {timeout:g}s"

@@ -110,7 +110,7 @@ def _raw_body(body: object) -> bytes:
     )
 
 
-def _public_key(key: PublicKeyLike) -> RSAPublicKey:
+def as_public_key(key: PublicKeyLike) -> RSAPublicKey:
     if isinstance(key, RSAPublicKey):
         return checked_key(key)
     if isinstance(key, (bytes, str)):
@@ -190,7 +190,7 @@ def verify_signature(
     raw = _raw_body(body)
     if len(raw) > max_body:
         raise WebhookBodyTooLargeError(len(raw), max_body)
-    key = _public_key(public_key)
+    key = as_public_key(public_key)
     algorithm = _hash(hash)
     scheme = _padding(padding, algorithm, signing=False)
     decoded = _decode_signature(signature, (key.key_size + 7) // 8)
