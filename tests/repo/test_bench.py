@@ -76,3 +76,18 @@ def test_the_otel_bench_runs_and_prints_the_no_provider_ratio() -> None:
         line.startswith("no provider / OpenTelemetry unimportable = ")
         for line in output.splitlines()
     ), output
+
+
+def test_the_fleet_bench_runs_and_prints_its_ratios_to_r_and_c() -> None:
+    # Four processes, a sandbox and a redis-server of its own: bounds are asserted by
+    # tests/e2e/test_fleet_limits.py, not here (the quick mode's figures mean little).
+    output, summary = run("fleet_limits.py", "--quick")
+    assert set(summary) >= {"rate-local", "rate-redis", "slots-local", "slots-redis"}
+    lines = output.splitlines()
+    for mode, ratio in [
+        ("rate-local", "aggregate / R = "),
+        ("rate-redis", "aggregate / R = "),
+        ("slots-local", "max in flight / C = "),
+        ("slots-redis", "max in flight / C = "),
+    ]:
+        assert any(line.startswith(f"{mode}: ") and ratio in line for line in lines), output

@@ -67,6 +67,7 @@ GUIDES_NAV = (
     "guides/errors.md",
     "guides/delivery.md",
     "bulk.md",
+    "limits.md",
     "webhooks.md",
     "guides/testing.md",
     "sandbox.md",
@@ -259,6 +260,36 @@ def run_webhook_receiver(
         clear_key_cache()
 
 
+def run_webhook_app(
+    block: Block, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A framework receiver of the kit: Volt's key mocked, signed and forged requests posted."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from tests.webhooks.frameworks import post_to_app
+    from volt_sdk.webhooks import DEFAULT_KEY_URL, SIGNATURE_HEADER, sign_body
+
+    httpx_mock: HTTPXMock = request.getfixturevalue("httpx_mock")
+    private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    public = private_key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    # Served twice: the forged request makes the receiver refresh the key once.
+    httpx_mock.add_response(url=DEFAULT_KEY_URL, content=public, is_reusable=True)
+    namespace = run_block(block)
+    stop = {"id": "evt_1", "event_type": "message.received",
+            "payload": {"text": "STOP", "from_number": "+15555550145"}}  # fmt: skip
+    body = json.dumps(stop).encode()
+    headers = {SIGNATURE_HEADER: sign_body(body, private_key)}
+    forged = body.replace(b"STOP", b"stop")
+    assert post_to_app(namespace, "/webhooks/volt", [(headers, body), (headers, forged)]) == [
+        204,
+        401,
+    ]
+    assert capsys.readouterr().out.splitlines() == ["opt out +15555550145"]
+
+
 Runner = Callable[[Block, pytest.FixtureRequest, pytest.CaptureFixture[str]], None]
 
 #: Blocks that do not run as plain scripts against the sandbox: (page, a text the
@@ -269,6 +300,9 @@ RUNNERS: dict[tuple[str, str], Runner] = {
         run_outcome_unknown_after_a_503
     ),
     ("webhooks.md", "def on_request("): run_webhook_receiver,
+    ("webhooks.md", "app = FastAPI()"): run_webhook_app,
+    ("webhooks.md", "app = Flask(__name__)"): run_webhook_app,
+    ("webhooks.md", "urlpatterns = [path("): run_webhook_app,
 }
 
 
@@ -315,6 +349,9 @@ def test_a_docs_example_runs(
         special(block, request, capsys)
         return
     request.getfixturevalue("volt_sandbox")
+    if "REDIS_URL" in block.source:  # a shared limit (docs/limits.md): the suite's redis-server
+        monkeypatch: pytest.MonkeyPatch = request.getfixturevalue("monkeypatch")
+        monkeypatch.setenv("REDIS_URL", request.getfixturevalue("redis_url"))
     run_block(block)
     if "print(" in block.source:
         assert capsys.readouterr().out.strip()

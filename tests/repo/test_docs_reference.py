@@ -259,7 +259,16 @@ def test_the_public_names_checked_are_those_of_every_public_module() -> None:
     names = mkdocs_hooks.public_names(mkdocs_hooks.load(ROOT))
     assert {f"volt_sdk.{name}" for name in volt_sdk.__all__} <= set(names)
     modules = {name.rsplit(".", 1)[0] for name in names}
-    assert modules == {"volt_sdk", "volt_sdk.sandbox", "volt_sdk.testing", "volt_sdk.webhooks"}
+    assert modules == {
+        "volt_sdk",
+        "volt_sdk.limits",
+        "volt_sdk.sandbox",
+        "volt_sdk.testing",
+        "volt_sdk.webhooks",
+        "volt_sdk.webhooks.django",
+        "volt_sdk.webhooks.flask",
+        "volt_sdk.webhooks.starlette",
+    }
 
 
 def test_a_deliberate_break_of_the_repository_is_reported(tmp_path: Path) -> None:

@@ -497,6 +497,11 @@ EXAMPLES: dict[str, tuple[Kind, ...]] = {
     "volt_sdk.sandbox": (Script(),),
     "volt_sdk.sandbox.Sandbox": (Script(),),
     "volt_sdk.sandbox.FaultConfig": (Fragment(("sandbox",), faults_set),),
+    # A Redis limiter connects on its first decision: building one needs no server.
+    "volt_sdk.limits": (Fragment((), holds("volt", volt_sdk.Volt)),),
+    "volt_sdk.limits.LocalRateLimiter": (Fragment((), holds("marketing", volt_sdk.Volt)),),
+    "volt_sdk.limits.RedisRateLimiter": (Fragment((), holds("volt", volt_sdk.Volt)),),
+    "volt_sdk.limits.RedisConcurrencyLimiter": (Fragment((), holds("volt", volt_sdk.Volt)),),
     "volt_sdk.webhooks": (Receiver(),),
     "volt_sdk.webhooks.parse_event": (
         Fragment(("request", "key"), holds("event", volt_sdk.webhooks.MessageReceivedEvent)),
@@ -507,6 +512,8 @@ EXAMPLES: dict[str, tuple[Kind, ...]] = {
     "volt_sdk.webhooks.load_public_key": (
         Fragment((), holds("key", rsa.RSAPublicKey), prepare_key_file),
     ),
+    # A client connects on its first command: building the store needs no server.
+    "volt_sdk.webhooks.RedisDedup": (Fragment((), holds("dedup", volt_sdk.webhooks.RedisDedup)),),
 }
 
 
@@ -564,7 +571,7 @@ def test_every_example_is_classified() -> None:
 def test_an_example_the_table_does_not_know_is_reported() -> None:
     forgotten = {k: v for k, v in EXAMPLES.items() if k != "volt_sdk.Volt.execute"}
     assert unclassified(FOUND, forgotten) == [
-        "volt_sdk.Volt.execute[0] (volt_sdk/_client/_sync_client.py:174, python: "
+        "volt_sdk.Volt.execute[0] (volt_sdk/_client/_sync_client.py:184, python: "
         "'data = volt.execute(') is not classified in EXAMPLES"
     ]
     new = examples_of("volt_sdk.Volt.close", "Close it::\n\n    volt.close()\n", "x.py:1")

@@ -40,6 +40,7 @@ EXPECTED = {
     "GraphQLErrorDetail",
     "InvalidMessageError",
     "InvalidPhoneNumberError",
+    "LimiterUnavailableError",
     "MalformedResponseError",
     "Message",
     "MessageErrorCode",

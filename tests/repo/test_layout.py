@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "volt_sdk._logs",
         ),
     ),
-    ("wire", ("volt_sdk._wire",)),
+    ("wire", ("volt_sdk._wire", "volt_sdk.limits")),
     ("bulk", ("volt_sdk._bulk",)),
     ("clients", ("volt_sdk._client", "volt_sdk._schema_tools")),
     ("cli", ("volt_sdk._cli",)),
@@ -53,7 +53,15 @@ BESIDE: dict[str, tuple[str, ...]] = {
         "volt_sdk._logs",
         "volt_sdk.webhooks",
     ),
-    "volt_sdk.webhooks": ("volt_sdk._errors",),
+    # The webhook kit reads the clock through _concurrency (tests replace it), parses
+    # event times with _timestamps and logs through the package's masking loggers
+    # (events carry phone numbers): rules and values, no client.
+    "volt_sdk.webhooks": (
+        "volt_sdk._errors",
+        "volt_sdk._concurrency",
+        "volt_sdk._timestamps",
+        "volt_sdk._logs",
+    ),
     "volt_sdk.testing": ("volt_sdk.sandbox",),
 }
 # Only the CLI and the package root may use what stands beside the layers.
