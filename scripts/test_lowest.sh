@@ -134,6 +134,9 @@ for path in tests/repo/test_*.py; do
     done
     $keep || ignored+=("--ignore=$path")
 done
+# The FastAPI example service: FastAPI is the example's framework (dev extra), not a
+# dependency of volt-sdk; the Starlette adapter it uses runs at its floor in tests/webhooks.
+ignored+=("--ignore=tests/e2e/test_webhook_kit_example.py")
 deselected=()
 for test in "${DESELECTED[@]}"; do
     deselected+=("--deselect=$test")
