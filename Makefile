@@ -10,7 +10,7 @@ sources := volt_sdk tests bench codegen examples scripts
 SCHEMA := queries/schema.graphql
 
 .PHONY: help install generate generate-check lint format typecheck typecheck-dist test mutation bench check demo clean schema schema-pull schema-diff \
-	docs docs-serve dist test-dist release-check api-check workflows-lint deps-check test-lowest
+	docs docs-serve dist test-dist redis-server release-check api-check workflows-lint deps-check test-lowest
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -44,8 +44,15 @@ typecheck: $(STAMP)  ## mypy --strict (package, generated code, tests) and pyrig
 typecheck-dist: $(STAMP)  ## The built wheel in a fresh venv: top-level names, volt --help, mypy/pyright --strict on tests/typing/usage.py
 	bash scripts/typecheck_dist.sh
 
-test: $(STAMP)  ## Run the test suite
+test: $(STAMP) redis-server  ## Run the test suite
 	$(PY) -m pytest
+
+# The tests of what a fleet shares start a real redis-server on loopback (tests/redis_server.py);
+# a fresh machine gets Debian's package here, so that `make test` keeps the README's promise.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+redis-server:  ## Install Debian's redis-server when it is missing (the tests start their own)
+	@command -v redis-server > /dev/null || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq redis-server > /dev/null; }
 
 # scripts/mutation.py (docs/mutation.md): a clean mutmut run, then per module killed/scored
 # and every surviving mutant; fails when a module kills under 95% of its mutants.
@@ -80,7 +87,7 @@ docs-serve: $(STAMP)  ## Serve the documentation site on 127.0.0.1:8000, rebuilt
 dist: $(STAMP)  ## Build the sdist and the wheel once into dist/, then twine check and check-wheel-contents
 	bash scripts/dist.sh
 
-test-dist: dist  ## The built wheel in a fresh venv: the typed-usage check and the sandbox e2e tests
+test-dist: dist redis-server  ## The built wheel in a fresh venv: the typed-usage check and the sandbox e2e tests
 	bash scripts/test_dist.sh
 
 # TAG defaults to the version tag of HEAD (git describe --exact-match).
@@ -96,7 +103,7 @@ workflows-lint: $(STAMP)  ## zizmor and actionlint on .github/workflows (0 findi
 deps-check: $(STAMP)  ## deptry: every import declared, every dependency used (exceptions in pyproject.toml)
 	$(VENV)/bin/deptry .
 
-test-lowest:  ## The suite on the lowest versions pyproject.toml allows, in .venv-lowest
+test-lowest: redis-server  ## The suite on the lowest versions pyproject.toml allows, in .venv-lowest
 	bash scripts/test_lowest.sh
 
 check: generate-check lint typecheck docs deps-check workflows-lint api-check test-dist test  ## What .ci/run runs (but mutation)

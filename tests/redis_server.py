@@ -52,7 +52,7 @@ def start_redis(directory: Path) -> RedisServer:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail(
-            "redis-server is not installed: `apt-get install redis-server` (.ci/run installs it)",
+            "redis-server is not installed: `make redis-server` installs it (make test does)",
             pytrace=False,
         )
     port = _free_port()
