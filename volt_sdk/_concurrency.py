@@ -18,22 +18,27 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TypeVar
 
 if TYPE_CHECKING:
     import asyncio
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DEADLINE",
     "Deadline",
     "DeadlineExceededError",
+    "async_offload",
     "async_semaphore",
     "async_sleep",
     "cut_by_deadline",
     "cut_to_deadline",
     "deadline",
     "monotonic",
+    "offload",
     "semaphore",
     "sleep",
     "wait_event",
@@ -56,6 +61,21 @@ async def async_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+def offload(inline: bool, function: Callable[..., _T], *args: object) -> _T:
+    """``function(*args)``: a blocking call (a store's), made on the calling thread."""
+    return function(*args)
+
+
+async def async_offload(inline: bool, function: Callable[..., _T], *args: object) -> _T:
+    """``function(*args)`` in a worker thread, so the loop never waits on it; ``inline``
+    (an in-memory store: nothing to wait on) calls it right here."""
+    if inline:
+        return function(*args)
+    import asyncio
+
+    return await asyncio.to_thread(function, *args)
 
 
 def wait_event(event: threading.Event, seconds: float) -> bool:

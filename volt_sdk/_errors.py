@@ -6,7 +6,8 @@ The tree::
     ├── ConfigurationError            bad or missing client settings (also a ValueError)
     ├── ValidationError               bad input, refused before any request (also a ValueError)
     │   ├── InvalidPhoneNumberError   not a usable phone number
-    │   └── InvalidMessageError       body / media refused (empty body, bad media URL, ...)
+    │   ├── InvalidMessageError       body / media refused (empty body, bad media URL, ...)
+    │   └── RecipientSuppressedError  the recipient opted out (STOP); nothing sent
     ├── TransportError                the request did not complete
     │   ├── VoltConnectionError       could not connect, or the connection dropped
     │   └── VoltTimeoutError          connect, read, write, pool timeout, or the call's deadline
@@ -21,7 +22,8 @@ The tree::
     │   └── NotFoundError             a ``get_*`` whose result is null
     ├── MessageOutcomeUnknownError    a send that may or may not have reached Volt
     ├── WaitTimeoutError              ``wait_for_status`` gave up before a final status
-    └── LimiterUnavailableError       a shared limit's store (Redis) did not answer; nothing sent
+    ├── LimiterUnavailableError       a shared limit's store (Redis) did not answer; nothing sent
+    └── StoreUnavailableError         the suppression list did not answer; nothing sent
 
 Every error a user sees is a :class:`VoltError`: httpx and pydantic exceptions
 are translated at the boundary and never escape raw. No error's text or repr ever
@@ -55,8 +57,10 @@ __all__ = [
     "MessageOutcomeUnknownError",
     "NotFoundError",
     "RateLimitError",
+    "RecipientSuppressedError",
     "ResponseTooLargeError",
     "SchemaDriftError",
+    "StoreUnavailableError",
     "TransportError",
     "ValidationError",
     "VoltConnectionError",
@@ -158,6 +162,21 @@ class InvalidPhoneNumberError(ValidationError):
 
 class InvalidMessageError(ValidationError):
     """A message's body or media was refused before sending."""
+
+
+class RecipientSuppressedError(ValidationError):
+    """The recipient opted out (a STOP recorded in the suppression list): nothing was sent.
+
+    ``argument`` is ``"to"``, ``reason`` is ``"suppressed"``; ``entry`` is the
+    :class:`~volt_sdk.stores.SuppressionEntry` that says when and by which keyword.
+    """
+
+    entry: object
+    """The suppression list's entry for the number."""
+
+    def __init__(self, message: str, *, value: object, entry: object) -> None:
+        super().__init__(message, argument="to", value=value, reason="suppressed")
+        self.entry = entry
 
 
 class TransportError(VoltError):
@@ -498,3 +517,14 @@ class LimiterUnavailableError(VoltError):
     def __init__(self, message: str, *, limiter: str) -> None:
         super().__init__(message)
         self.limiter = limiter
+
+
+class StoreUnavailableError(VoltError):
+    """The suppression list could not be read: nothing was sent (:mod:`volt_sdk.stores`)."""
+
+    store: str
+    """What could not be read, e.g. ``"RedisSuppressionList"``."""
+
+    def __init__(self, message: str, *, store: str) -> None:
+        super().__init__(message)
+        self.store = store

@@ -32,6 +32,8 @@ from volt_sdk._models import Message
 if TYPE_CHECKING:
     import asyncio
 
+    from volt_sdk._stores import SuppressionList
+
 __all__ = ["STOP_GRACE", "AsyncSender", "Sender", "send_many_async", "send_many_sync"]
 
 #: Seconds the requests in flight get to finish once a run stops.
@@ -49,6 +51,7 @@ class AsyncSender(Protocol):
         body: str,
         media: Sequence[str] | None,
         passthrough: str | None,
+        suppression: SuppressionList | None,
     ) -> Message: ...
 
     async def reconcile_message(
@@ -67,6 +70,7 @@ class Sender(Protocol):
         body: str,
         media: Sequence[str] | None,
         passthrough: str | None,
+        suppression: SuppressionList | None,
     ) -> Message: ...
 
     def reconcile_message(
@@ -84,7 +88,9 @@ class _Flight:
         self.sending = False
 
 
-async def _run_async_job(client: AsyncSender, job: Job, flight: _Flight) -> Outcome | None:
+async def _run_async_job(
+    client: AsyncSender, job: Job, flight: _Flight, suppression: SuppressionList | None
+) -> Outcome | None:
     """The job's outcome; None when it stopped before its request left."""
     item = job.item
     try:
@@ -97,14 +103,16 @@ async def _run_async_job(client: AsyncSender, job: Job, flight: _Flight) -> Outc
         flight.sending = True
         message = await client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
-            passthrough=job.passthrough,
+            passthrough=job.passthrough, suppression=suppression,
         )  # fmt: skip
     except VoltError as error:
         return None, error
     return message, None
 
 
-def _run_sync_job(client: Sender, job: Job, flight: _Flight) -> Outcome | None:
+def _run_sync_job(
+    client: Sender, job: Job, flight: _Flight, suppression: SuppressionList | None
+) -> Outcome | None:
     """The job's outcome; None when it stopped before its request left."""
     item = job.item
     try:
@@ -117,7 +125,7 @@ def _run_sync_job(client: Sender, job: Job, flight: _Flight) -> Outcome | None:
         flight.sending = True
         message = client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
-            passthrough=job.passthrough,
+            passthrough=job.passthrough, suppression=suppression,
         )  # fmt: skip
     except VoltError as error:
         return None, error
@@ -174,7 +182,9 @@ async def send_many_async(
                 index += 1
             for job in run.dispatch(_concurrency.monotonic()):
                 flight = _Flight(stop)
-                future = asyncio.ensure_future(_run_async_job(client, job, flight))
+                future = asyncio.ensure_future(
+                    _run_async_job(client, job, flight, options.suppression)
+                )
                 tasks[future] = (job, flight)
                 future.add_done_callback(on_done)
             for result in run.hand_out():
@@ -255,7 +265,9 @@ def send_many_sync(
                     run.add(index, request)
                     index += 1
                 for job in run.dispatch(_concurrency.monotonic()):
-                    futures[pool.submit(_run_sync_job, client, job, _Flight(stop))] = job
+                    futures[
+                        pool.submit(_run_sync_job, client, job, _Flight(stop), options.suppression)
+                    ] = job
                 yield from run.hand_out()
                 if run.finished():
                     return

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from volt_sdk._config import is_finite_number
 from volt_sdk._errors import ValidationError
+
+if TYPE_CHECKING:
+    from volt_sdk._stores import SuppressionList
 
 __all__ = ["MAX_CONCURRENCY", "BulkOptions", "check_options"]
 
@@ -23,6 +26,7 @@ class BulkOptions:
     journal: str | None
     reconcile_after: float
     max_attempts: int
+    suppression: SuppressionList | None = None
 
 
 def check_options(
@@ -32,6 +36,7 @@ def check_options(
     journal: str | os.PathLike[str] | None,
     reconcile_after: float,
     max_attempts: int,
+    suppression: SuppressionList | None = None,
 ) -> BulkOptions:
     """The options, or a :class:`ValidationError` naming the bad one (before anything runs)."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int):
@@ -57,6 +62,7 @@ def check_options(
         journal=path,
         reconcile_after=float(reconcile_after),
         max_attempts=max_attempts,
+        suppression=suppression,
     )
 
 

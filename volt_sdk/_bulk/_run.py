@@ -10,12 +10,14 @@ from typing import Final, Protocol
 
 from volt_sdk import _concurrency
 from volt_sdk._bulk._jobs import Item, Job, Outcome
-from volt_sdk._bulk._ledger import Ledger, fingerprint_of
+from volt_sdk._bulk._ledger import JournalState, Ledger, fingerprint_of
 from volt_sdk._bulk._options import BulkOptions
 from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage, duplicate_key_error
 from volt_sdk._errors import (
     MessageOutcomeUnknownError,
     RateLimitError,
+    RecipientSuppressedError,
+    StoreUnavailableError,
     TransportError,
     ValidationError,
     VoltError,
@@ -38,7 +40,7 @@ class PhoneRules(Protocol):
 
 def _surely_not_sent(error: VoltError) -> bool:
     """Whether the send surely never reached Volt and may work on another try."""
-    if isinstance(error, RateLimitError):
+    if isinstance(error, (RateLimitError, StoreUnavailableError)):
         return True
     return isinstance(error, TransportError) and not error.request_sent
 
@@ -53,6 +55,7 @@ class Run:
 
         new/pending --send--> sent                         (final)
                         +---> failed (refused by Volt)     (final)
+                        +---> suppressed (opted out)       (final here; pending in the journal)
                         +---> pending (surely not sent) --backoff--> send again
                         +---> unknown --wait--> reconcile --found--> sent (reconciled)
                                                          +--not found--> send again
@@ -290,6 +293,14 @@ class Run:
             return
         item.error = error
         max_attempts = self.options.max_attempts
+        if isinstance(error, RecipientSuppressedError):
+            # Nothing was sent, nor tried: pending in the journal, so that a later
+            # run sends it if the recipient opted back in by then.
+            item.attempts -= 1
+            self._finish(
+                item, "suppressed", error=error, reason=_one_line(error.message), state="pending"
+            )
+            return
         if isinstance(error, MessageOutcomeUnknownError):
             self.ledger.record(
                 item.key, item.fingerprint, "unknown",
@@ -356,10 +367,14 @@ class Run:
         error: VoltError | None = None,
         reason: str | None = None,
         reconciled: bool = False,
+        state: JournalState | None = None,
     ) -> None:
         message_id = None if message is None else message.id
+        if state is None:
+            assert status != "suppressed", "a suppressed item is never final in the journal"
+            state = status
         self.ledger.record(
-            item.key, item.fingerprint, status,
+            item.key, item.fingerprint, state,
             message_id=message_id, reason=reason, attempts=item.attempts, reconciled=reconciled,
         )  # fmt: skip
         self.active -= 1

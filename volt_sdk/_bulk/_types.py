@@ -12,9 +12,12 @@ from volt_sdk._models import Message
 
 __all__ = ["BulkResult", "BulkStatus", "OutgoingMessage", "duplicate_key_error"]
 
-BulkStatus = Literal["sent", "failed", "unknown"]
-"""The outcome of one item of ``send_many``: ``"sent"``, ``"failed"`` or ``"unknown"``."""
-BulkStatus.__doc__ = 'The outcome of one item of ``send_many``: "sent", "failed" or "unknown".'
+BulkStatus = Literal["sent", "failed", "suppressed", "unknown"]
+"""The outcome of one item of ``send_many``: ``"sent"``, ``"failed"``, ``"suppressed"``
+or ``"unknown"``."""
+BulkStatus.__doc__ = (
+    'The outcome of one item of ``send_many``: "sent", "failed", "suppressed" or "unknown".'
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,8 @@ class BulkResult:
         index: the item's position in the input (0-based).
         key: its key (``OutgoingMessage.key``, else ``"#<index>"``).
         request: the item as given.
-        status: ``"sent"``, ``"failed"`` (surely not sent) or ``"unknown"``
+        status: ``"sent"``, ``"failed"`` (surely not sent), ``"suppressed"``
+            (the recipient opted out; not sent, see ``error``) or ``"unknown"``
             (may or may not have been sent; see ``reason``).
         message_id: the message's id, when sent.
         message: the message, when sent (or found) in this run; None when only

@@ -29,10 +29,12 @@ from volt_sdk._wire import (
 from ._async_account import AsyncAccountMethods
 from ._async_messages import AsyncMessageMethods
 from ._raw import async_raw
+from ._stores import check_deliveries, check_suppression
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from volt_sdk._stores import DeliveryLog, SuppressionList
     from volt_sdk._wire import AttemptHook
     from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
     from volt_sdk_graphql.async_client import AsyncVoltGraphQL
@@ -110,6 +112,14 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
             :class:`Attempt` (the request, the response or error, the attempt's
             number, and what the client does next). A hook that raises is logged
             and ignored. Default: none.
+        suppression: a :class:`~volt_sdk.stores.SuppressionList` (who texted
+            STOP, as the webhook kit records it): :meth:`send_message` and
+            :meth:`send_many` refuse a recipient who opted out, before any
+            request (``docs/suppression.md``). Default: none, nothing is refused.
+        deliveries: a :class:`~volt_sdk.stores.DeliveryLog` (the outbound
+            messages the webhook kit was told of): :meth:`reconcile_message`, and
+            ``send_many`` through it, settle an uncertain send from it before they
+            scan the conversation (``docs/reconciliation.md``). Default: none.
 
     Raises:
         ConfigurationError: no token, or an option out of range.
@@ -134,6 +144,8 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
         default_headers: Mapping[str, str] | None = None,
         app_info: tuple[str, str] | None = None,
         on_attempt: Sequence[AttemptHook] = (),
+        suppression: SuppressionList | None = None,
+        deliveries: DeliveryLog | None = None,
     ) -> None:
         self._configure(
             token=token,
@@ -152,6 +164,8 @@ class AsyncVolt(AsyncMessageMethods, AsyncAccountMethods):
             app_info=app_info,
             on_attempt=on_attempt,
         )
+        self._suppression = check_suppression(suppression)
+        self._deliveries = check_deliveries(deliveries)
         # A number: this client's own cap. A limiter: a cap shared beyond it (volt_sdk.limits).
         cap = max_concurrency if isinstance(max_concurrency, int) else None
         self._slots = None if isinstance(max_concurrency, int) else max_concurrency

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Collection, 
 from typing import TYPE_CHECKING
 
 from volt_sdk import _concurrency
+from volt_sdk._config import NOT_GIVEN, NotGiven
 from volt_sdk._errors import (
     APIStatusError,
     MalformedResponseError,
     MessageOutcomeUnknownError,
+    NotFoundError,
     TransportError,
     VoltError,
 )
@@ -23,6 +25,7 @@ from volt_sdk._wire import may_have_reached_volt, widen_async_pool
 
 from ._base import BaseVolt
 from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
+from ._stores import check_deliveries, check_suppression, chosen, delivered_id, in_process, refusal
 from ._waiting import FINAL_STATUSES, Waiting, is_passing
 
 # The models (pydantic's machinery) and the paging rules are imported on first
@@ -34,8 +37,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from volt_sdk._bulk import BulkResult, OutgoingMessage
-    from volt_sdk._config import NotGiven
     from volt_sdk._models import ConversationPage, Message
+    from volt_sdk._stores import DeliveryLog, SuppressionList
     from volt_sdk_graphql.async_client import AsyncVoltGraphQL
 
 __all__ = ["AsyncMessageMethods"]
@@ -47,6 +50,8 @@ class AsyncMessageMethods(BaseVolt):
 
     _gql: AsyncVoltGraphQL
     _http: httpx.AsyncClient
+    _suppression: SuppressionList | None
+    _deliveries: DeliveryLog | None
 
     if TYPE_CHECKING:
         # Defined by the client class (``_async_client.py``), with more options.
@@ -60,6 +65,7 @@ class AsyncMessageMethods(BaseVolt):
         body: str = "",
         media: Sequence[str] | None = None,
         passthrough: str | None = None,
+        suppression: SuppressionList | None | NotGiven = NOT_GIVEN,
     ) -> Message:
         """Send an SMS, or an MMS when ``media`` lists public URLs.
 
@@ -74,6 +80,9 @@ class AsyncMessageMethods(BaseVolt):
             passthrough: an opaque value stored with the message (its use by Volt
                 is undocumented). Default: a new client reference
                 (``vsdk-...``), so that an uncertain send can be traced.
+            suppression: the :class:`~volt_sdk.stores.SuppressionList` asked
+                before sending; ``None`` asks none (the one confirmation a STOP
+                may get). Default: the client's ``suppression``.
 
         Returns:
             The :class:`Message` as Volt created it.
@@ -81,6 +90,9 @@ class AsyncMessageMethods(BaseVolt):
         Raises:
             InvalidPhoneNumberError: ``to`` or ``from_`` is not a usable number.
             InvalidMessageError: the body or a media URL is refused.
+            RecipientSuppressedError: ``to`` opted out (STOP); nothing was sent.
+            StoreUnavailableError: the suppression list could not be read;
+                nothing was sent.
             MessageOutcomeUnknownError: the request may have reached Volt but no
                 answer says so (a read timeout, a dropped connection, a 5xx, a
                 garbled answer); see :meth:`reconcile_message`.
@@ -89,6 +101,14 @@ class AsyncMessageMethods(BaseVolt):
                 :class:`AuthenticationError`, a :class:`RateLimitError`, ...).
         """
         args = self._rules.create_message(to, from_, body, media, passthrough)
+        store = chosen(suppression, self._suppression)
+        if store is not None:
+            store = check_suppression(store, "suppression", per_call=True)
+            refused = await _concurrency.async_offload(
+                in_process(store), refusal, store, args["to"]
+            )
+            if refused is not None:
+                raise refused
         started = _concurrency.wall_clock()
         try:
             with RESPONSE_SHAPE:
@@ -280,14 +300,19 @@ class AsyncMessageMethods(BaseVolt):
         exclude_ids: Collection[str] = (),
         clock_skew: float = 300.0,
         max_pages: int = 10,
+        deliveries: DeliveryLog | None | NotGiven = NOT_GIVEN,
     ) -> Message | None:
         """Find out whether an uncertain send went out: the message, or None.
 
-        Looks through the conversation between ``unknown.from_`` and
-        ``unknown.to``, newest first, for a message with the same body and media
-        sent no earlier than the attempt began. Best effort: see the README,
-        "Outcome unknown". A None right after a timeout is not proof: Volt may
-        still be processing the request, so wait a few seconds before trusting it.
+        First the delivery log, when there is one (the outbound messages Volt's
+        webhook events told of): a record with the send's client reference
+        settles it for certain, and its message is fetched by id. Then the
+        conversation between ``unknown.from_`` and ``unknown.to``, newest first,
+        for a message with the same body and media sent no earlier than the
+        attempt began. Best effort: see the README, "Outcome unknown", and
+        ``docs/reconciliation.md``. A None right after a timeout is not proof:
+        Volt may still be processing the request (and its events still on
+        their way), so wait a few seconds before trusting it.
 
         Args:
             unknown: the error :meth:`send_message` raised.
@@ -295,6 +320,8 @@ class AsyncMessageMethods(BaseVolt):
             clock_skew: seconds of difference allowed between this machine's
                 clock and Volt's.
             max_pages: at most this many pages are read.
+            deliveries: the :class:`~volt_sdk.stores.DeliveryLog` to ask first;
+                ``None`` asks none. Default: the client's ``deliveries``.
 
         Returns:
             The :class:`Message` the send created, or None when none was found.
@@ -305,6 +332,17 @@ class AsyncMessageMethods(BaseVolt):
         from ._conversations import Reconciler
 
         self._rules.reconcile(unknown, exclude_ids, clock_skew, max_pages)
+        log = chosen(deliveries, self._deliveries)
+        if log is not None:
+            log = check_deliveries(log, "deliveries", per_call=True)
+            message_id = await _concurrency.async_offload(
+                in_process(log), delivered_id, log, unknown, exclude_ids, clock_skew
+            )
+            if message_id is not None:
+                try:
+                    return await self.get_message(message_id)
+                except NotFoundError:
+                    pass  # not readable yet: the conversation decides
         reconciler = Reconciler(unknown, exclude_ids, clock_skew, max_pages)
         async for page in self.iter_conversation_pages(to=unknown.to, from_=unknown.from_):
             if reconciler.read(page):
@@ -320,6 +358,7 @@ class AsyncMessageMethods(BaseVolt):
         journal: str | os.PathLike[str] | None = None,
         reconcile_after: float = 2.0,
         max_attempts: int = 5,
+        suppression: SuppressionList | None | NotGiven = NOT_GIVEN,
     ) -> AsyncIterator[BulkResult]:
         """Send many messages, never one twice; yields one result per item as each completes::
 
@@ -358,12 +397,18 @@ class AsyncMessageMethods(BaseVolt):
             journal: a SQLite file that makes the run resumable. Default: none.
             reconcile_after: seconds to wait before searching for an uncertain send.
             max_attempts: send attempts per item, over all runs.
+            suppression: the :class:`~volt_sdk.stores.SuppressionList` asked
+                before each send: an item whose recipient opted out is
+                ``suppressed``, never sent (and stays pending in the journal, so
+                a later run sends it if they opted back in). ``None`` asks none.
+                Default: the client's ``suppression``.
 
         Returns:
             An iterator of :class:`BulkResult`, exactly one per item, in
             completion order: ``sent``, ``failed`` (surely not sent: refused by
             Volt, an invalid item, a duplicate key, or ``max_attempts`` tries that
-            never reached Volt) or ``unknown``.
+            never reached Volt), ``suppressed`` (the recipient opted out; not
+            sent) or ``unknown``.
 
         Raises:
             ValidationError: an option is out of range (raised here, before
@@ -380,6 +425,9 @@ class AsyncMessageMethods(BaseVolt):
             journal=journal,
             reconcile_after=reconcile_after,
             max_attempts=max_attempts,
+            suppression=check_suppression(
+                chosen(suppression, self._suppression), "suppression", per_call=True
+            ),
         )
         self._rules.outgoing_async(messages)
         widen_async_pool(self._http, options.concurrency, owned=self._owns_http_client)

@@ -29,12 +29,14 @@ from volt_sdk._wire import (
 )
 
 from ._raw import sync_raw
+from ._stores import check_deliveries, check_suppression
 from ._sync_account import AccountMethods
 from ._sync_messages import MessageMethods
 
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from volt_sdk._stores import DeliveryLog, SuppressionList
     from volt_sdk._wire import AttemptHook
     from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
     from volt_sdk_graphql.client import VoltGraphQL
@@ -112,6 +114,14 @@ class Volt(MessageMethods, AccountMethods):
             :class:`Attempt` (the request, the response or error, the attempt's
             number, and what the client does next). A hook that raises is logged
             and ignored. Default: none.
+        suppression: a :class:`~volt_sdk.stores.SuppressionList` (who texted
+            STOP, as the webhook kit records it): :meth:`send_message` and
+            :meth:`send_many` refuse a recipient who opted out, before any
+            request (``docs/suppression.md``). Default: none, nothing is refused.
+        deliveries: a :class:`~volt_sdk.stores.DeliveryLog` (the outbound
+            messages the webhook kit was told of): :meth:`reconcile_message`, and
+            ``send_many`` through it, settle an uncertain send from it before they
+            scan the conversation (``docs/reconciliation.md``). Default: none.
 
     Raises:
         ConfigurationError: no token, or an option out of range.
@@ -136,6 +146,8 @@ class Volt(MessageMethods, AccountMethods):
         default_headers: Mapping[str, str] | None = None,
         app_info: tuple[str, str] | None = None,
         on_attempt: Sequence[AttemptHook] = (),
+        suppression: SuppressionList | None = None,
+        deliveries: DeliveryLog | None = None,
     ) -> None:
         self._configure(
             token=token,
@@ -154,6 +166,8 @@ class Volt(MessageMethods, AccountMethods):
             app_info=app_info,
             on_attempt=on_attempt,
         )
+        self._suppression = check_suppression(suppression)
+        self._deliveries = check_deliveries(deliveries)
         # A number: this client's own cap. A limiter: a cap shared beyond it (volt_sdk.limits).
         cap = max_concurrency if isinstance(max_concurrency, int) else None
         self._slots = None if isinstance(max_concurrency, int) else max_concurrency
