@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -179,8 +178,8 @@ def test_a_store_of_the_wrong_type_per_call_is_a_validation_error(volt_sandbox: 
 
 
 @pytest.fixture
-def journal(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "run.journal"
+def journal(tmp_path: Path) -> Path:
+    return tmp_path / "run.journal"
 
 
 def test_send_many_reports_suppressed_items_and_sends_the_rest(

@@ -230,6 +230,10 @@ def plan(args: argparse.Namespace) -> BulkPlan:
             )
         if exists and not args.resume:
             raise UsageError(f"--journal {args.journal!r}: {JOURNAL_EXISTS}")
+    suppression = getattr(args, "suppression", None)
+    if suppression is not None and not os.path.isfile(suppression):
+        # A typo would otherwise create an empty list and suppress nobody.
+        raise UsageError(f"--suppression {suppression!r}: no such file")
 
     if args.template is not None:
         template: str = args.template

@@ -48,7 +48,7 @@ class Outcome:
         self.index = index
         self.key = key
         self.to = to
-        self.status = status  # sent, failed or unknown
+        self.status = status  # sent, failed, suppressed or unknown
         self.message_id = message_id
         self.reason = reason
         self.resumed = resumed
@@ -82,7 +82,7 @@ class BulkReport:
         self.progress = Progress(total, self.start, stream)
         # JSON lines on the terminal that shows the progress: clear it before each one.
         self.share_terminal = self.progress.tty and out.as_json and isatty(sys.stdout)
-        self.done = self.sent = self.failed = self.unknown = 0
+        self.done = self.sent = self.failed = self.unknown = self.suppressed = 0
         self.reconciled = self.resumed = 0
         self.sent_now = 0  # rows this run sent, or may have sent (unknown)
         self.attempted = 0  # rows this run sent a request for: the rate is theirs
@@ -94,7 +94,7 @@ class BulkReport:
     def add(self, outcome: Outcome) -> None:
         self.done += 1
         self.resumed += outcome.resumed
-        self.sent_now += not outcome.resumed and outcome.status != "failed"
+        self.sent_now += not outcome.resumed and outcome.status in ("sent", "unknown")
         # Rows resumed from the journal, or refused before sending, take no time.
         self.attempted += not outcome.resumed and outcome.attempts > 0
         if outcome.status == "sent":
@@ -103,6 +103,8 @@ class BulkReport:
         else:
             if outcome.status == "failed":
                 self.failed += 1
+            elif outcome.status == "suppressed":
+                self.suppressed += 1
             else:
                 self.unknown += 1
             if len(self.listed) < BULK_LISTED:
@@ -122,6 +124,7 @@ class BulkReport:
             "reconciled": self.reconciled,
             "resumed": self.resumed,
             "failed": self.failed,
+            "suppressed": self.suppressed,
             "unknown": self.unknown,
             "not_done": max(self.total - self.done, 0),
             "total": self.total,
@@ -163,6 +166,8 @@ class BulkReport:
             ("failed", self._paint(self.failed, "31")),
             ("unknown", self._paint(self.unknown, "33")),
         ]
+        if self.suppressed:
+            rows.append(("suppressed (opted out)", str(self.suppressed)))
         if summary["not_done"]:
             rows.append(("not done", str(summary["not_done"])))
         rows += [
@@ -175,7 +180,8 @@ class BulkReport:
         out.fields(rows)
         if self.listed:
             out.line()
-            out.line(f"not sent ({self.failed} failed, {self.unknown} unknown):")
+            opted_out = f", {self.suppressed} suppressed" if self.suppressed else ""
+            out.line(f"not sent ({self.failed} failed, {self.unknown} unknown{opted_out}):")
             out.table(
                 ("KEY", "TO", "STATUS", "REASON"),
                 [

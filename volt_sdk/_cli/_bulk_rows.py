@@ -43,6 +43,10 @@ def send_options(args: argparse.Namespace, *, journal: str | None = None) -> dic
         options["rate"] = args.rate
     if args.journal is not None or journal is not None:
         options["journal"] = args.journal if args.journal is not None else journal
+    if getattr(args, "suppression", None) is not None:
+        from volt_sdk._stores import SQLiteSuppressionList
+
+        options["suppression"] = SQLiteSuppressionList(args.suppression)
     return options
 
 

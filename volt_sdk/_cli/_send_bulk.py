@@ -84,6 +84,12 @@ def register(commands: Commands) -> None:
         "--rate", type=rate, metavar="PER_SECOND", help="at most this many messages a second"
     )
     bulk.add_argument(
+        "--suppression",
+        metavar="PATH",
+        help="an SQLite suppression list (as the webhook kit's SQLiteSuppressionList writes "
+        "it): rows to numbers that opted out are reported suppressed, never sent",
+    )
+    bulk.add_argument(
         "--concurrency", type=count, metavar="N", help="messages in flight at once (default: 8)"
     )
     bulk.add_argument(
