@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The wheel make dist built (dist/, exactly one), as a customer installs it: in a fresh
 # virtual environment in a temporary directory, with its extras (sandbox, webhooks,
-# aiohttp, schema, redis and the web frameworks'; FastAPI for the webhook-kit example). Then, against that installed wheel:
+# aiohttp, schema, redis and the web frameworks'; FastAPI for the webhook-kit and
+# one-time-code examples). Then, against that installed wheel:
 #   1. the typed-usage check (scripts/typecheck_dist.sh with WHEEL= and VENV=): top-level
 #      names, `volt --help`, mypy and pyright --strict on tests/typing/usage.py;
 #   2. the sandbox end-to-end tests (tests/e2e), run by that venv's pytest in a copy of

@@ -13,8 +13,9 @@ from typing import Final, TypeAlias, TypeGuard, cast
 
 import httpx
 
-from ._errors import ConfigurationError, describe_value, quote_value
+from ._errors import ConfigurationError
 from ._network import is_loopback_host
+from ._text import describe_value, quote_value
 from ._version import __version__
 
 __all__ = [

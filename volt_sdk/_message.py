@@ -30,7 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ._errors import InvalidMessageError, ValidationError, describe_value, quote_value
+from ._errors import InvalidMessageError, ValidationError
+from ._text import describe_value, quote_value
 
 __all__ = ["SegmentInfo", "check_http_url", "check_utf8", "message_segments", "validate_message"]
 

@@ -41,7 +41,8 @@ from typing import Final
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, ValidationResult
 
-from ._errors import InvalidPhoneNumberError, ValidationError, describe_value, quote_value
+from ._errors import InvalidPhoneNumberError, ValidationError
+from ._text import describe_value, quote_value
 
 __all__ = ["normalize_phone"]
 

@@ -284,6 +284,7 @@ def test_json_prints_one_line_per_row_and_the_summary_last(
         "reconciled": 0,
         "resumed": 0,
         "failed": 1,
+        "suppressed": 0,
         "unknown": 0,
         "not_done": 0,
         "total": 5,

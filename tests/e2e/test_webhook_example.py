@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
 from examples.webhook_receiver import make_app
+from tests.webhook_sandbox import CUSTOMER, converse, serving
 from volt_sdk import Volt
-from volt_sdk.sandbox import Sandbox, WebhookDelivery
+from volt_sdk.sandbox import Sandbox
 from volt_sdk.webhooks import (
     SIGNATURE_HEADER,
     MessageFinalizedEvent,
@@ -25,8 +22,6 @@ from volt_sdk.webhooks import (
     WebhookKeyError,
     fetch_public_key,
 )
-
-CUSTOMER = "+15555550145"
 
 
 @pytest.fixture
@@ -58,33 +53,15 @@ def receiver_url(
             raise WebhookKeyError("cannot download the key: connection refused")
         return fetch_public_key(sandbox.webhook_key_url, refresh=False)
 
-    app = make_app(key, received.append)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_config=None, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 5
-    while not server.started:
-        assert time.monotonic() < deadline, "the example receiver did not start"
-        time.sleep(0.01)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(5)
-    sock.close()
+    with serving(make_app(key, received.append)) as base:
+        yield f"{base}/"
 
 
 def test_the_example_receives_typed_sent_finalized_and_received_events(
     sandbox: Sandbox, receiver_url: str, received: list[WebhookEvent]
 ) -> None:
-    sender = sandbox.numbers[0]
-    with Volt(base_url=sandbox.url, token=sandbox.token) as volt:
-        volt.register_webhook(url=receiver_url, primary_phone=sender)
-        message = volt.send_message(to=CUSTOMER, from_=sender, body="Reply STOP to opt-out.")
-    sandbox.simulate_inbound(from_number=CUSTOMER, to_number=sender, body="STOP")
-    assert sandbox.wait_for_webhooks(10)
+    message, _ = converse(sandbox, receiver_url, send="Reply STOP to opt-out.")
+    assert message is not None
 
     test, *messages = received
     assert isinstance(test, TestEvent)
@@ -101,9 +78,8 @@ def test_the_example_receives_typed_sent_finalized_and_received_events(
 def test_the_example_refuses_a_forged_request(
     sandbox: Sandbox, receiver_url: str, received: list[WebhookEvent]
 ) -> None:
-    (genuine,) = [
-        d for d in _register_and_receive(sandbox, receiver_url) if d.event_type != "webhook.test"
-    ]
+    _, deliveries = converse(sandbox, receiver_url, event_types=["MESSAGE_RECEIVED"], send=None)
+    (genuine,) = [d for d in deliveries if d.event_type != "webhook.test"]
     forged_body = genuine.body.replace(b'"STOP"', b'"START"')
     forged = httpx.post(
         receiver_url, content=forged_body, headers={SIGNATURE_HEADER: genuine.signature}
@@ -136,11 +112,3 @@ def test_without_its_key_the_example_answers_503_so_that_volt_retries(
 def test_the_example_refuses_an_oversized_body_and_other_methods(receiver_url: str) -> None:
     assert httpx.post(receiver_url, content=b"x" * ((1 << 20) + 1)).status_code == 413
     assert httpx.get(receiver_url).status_code == 405
-
-
-def _register_and_receive(sandbox: Sandbox, receiver_url: str) -> list[WebhookDelivery]:
-    with Volt(base_url=sandbox.url, token=sandbox.token) as volt:
-        volt.register_webhook(url=receiver_url, event_types=["MESSAGE_RECEIVED"])
-    sandbox.simulate_inbound(from_number=CUSTOMER, to_number=sandbox.numbers[0], body="STOP")
-    assert sandbox.wait_for_webhooks(10)
-    return list(sandbox.webhook_deliveries())

@@ -69,6 +69,8 @@ GUIDES_NAV = (
     "bulk.md",
     "limits.md",
     "webhooks.md",
+    "suppression.md",
+    "reconciliation.md",
     "guides/testing.md",
     "sandbox.md",
     "guides/schema-upgrades.md",

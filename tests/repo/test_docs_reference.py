@@ -263,6 +263,7 @@ def test_the_public_names_checked_are_those_of_every_public_module() -> None:
         "volt_sdk",
         "volt_sdk.limits",
         "volt_sdk.sandbox",
+        "volt_sdk.stores",
         "volt_sdk.testing",
         "volt_sdk.webhooks",
         "volt_sdk.webhooks.django",

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "rules and values",
         (
             "volt_sdk._version",
+            "volt_sdk._text",
             "volt_sdk._errors",
             "volt_sdk._error_codes",
             "volt_sdk._timestamps",
@@ -38,7 +39,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "volt_sdk._logs",
         ),
     ),
-    ("wire", ("volt_sdk._wire", "volt_sdk.limits")),
+    # The stores sit beside the wire: the clients read them, the webhook kit writes them.
+    ("wire", ("volt_sdk._wire", "volt_sdk.limits", "volt_sdk._stores", "volt_sdk.stores")),
     ("bulk", ("volt_sdk._bulk",)),
     ("clients", ("volt_sdk._client", "volt_sdk._schema_tools")),
     ("cli", ("volt_sdk._cli",)),
@@ -54,13 +56,16 @@ BESIDE: dict[str, tuple[str, ...]] = {
         "volt_sdk.webhooks",
     ),
     # The webhook kit reads the clock through _concurrency (tests replace it), parses
-    # event times with _timestamps and logs through the package's masking loggers
-    # (events carry phone numbers): rules and values, no client.
+    # event times with _timestamps, normalizes numbers with _phone, logs through the
+    # package's masking loggers (events carry phone numbers) and writes the stores the
+    # client reads (opt-outs, deliveries): rules, values and stores, no client.
     "volt_sdk.webhooks": (
         "volt_sdk._errors",
         "volt_sdk._concurrency",
         "volt_sdk._timestamps",
         "volt_sdk._logs",
+        "volt_sdk._phone",
+        "volt_sdk._stores",
     ),
     "volt_sdk.testing": ("volt_sdk.sandbox",),
 }

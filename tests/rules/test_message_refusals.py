@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from volt_sdk._errors import InvalidMessageError, describe_value, quote_value
+from volt_sdk._errors import InvalidMessageError
 from volt_sdk._message import validate_message
+from volt_sdk._text import describe_value, quote_value
 
 EXPECTED_URL = "expected an absolute http:// or https:// URL"
 QUOTED = 60  # characters of a refused value a message quotes

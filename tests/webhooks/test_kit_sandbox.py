@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from starlette.applications import Starlette
 
-from volt_sdk import Volt
+from tests.webhook_sandbox import CUSTOMER, SIMULATED_URL, converse
 from volt_sdk.sandbox import Sandbox
 from volt_sdk.webhooks import (
     SIGNATURE_HEADER,
@@ -23,8 +23,6 @@ from volt_sdk.webhooks.starlette import webhook_route
 
 from .frameworks import TestClient
 
-CUSTOMER = "+15555550145"
-
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
@@ -33,14 +31,8 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 def test_the_sandboxs_deliveries_verify_route_and_deduplicate(sandbox: Sandbox) -> None:
-    sender = sandbox.numbers[0]
-    with Volt(base_url=sandbox.url, token=sandbox.token) as volt:
-        # example.com is never contacted: the sandbox logs the signed request it would send.
-        volt.register_webhook(url="https://hooks.example.com/volt", primary_phone=sender)
-        message = volt.send_message(to=CUSTOMER, from_=sender, body="Reply STOP to opt out")
-    sandbox.simulate_inbound(from_number=CUSTOMER, to_number=sender, body="STOP")
-    assert sandbox.wait_for_webhooks(10)
-    deliveries = sandbox.webhook_deliveries()
+    message, deliveries = converse(sandbox, SIMULATED_URL)
+    assert message is not None
     assert {d.event_type for d in deliveries} == {
         "webhook.test",
         "message.sent",

@@ -29,7 +29,7 @@ from volt_sdk import (
     Volt,
     _concurrency,
 )
-from volt_sdk._errors import MAX_MESSAGE_CHARS
+from volt_sdk._text import MAX_MESSAGE_CHARS
 from volt_sdk._wire import _async_deadline, _sync_deadline
 
 GET = {"data": {"message": message_data()}}

@@ -28,7 +28,8 @@ from volt_sdk import (
     VoltTimeoutError,
 )
 from volt_sdk._config import BearerAuth
-from volt_sdk._errors import APIError, body_excerpt
+from volt_sdk._errors import APIError
+from volt_sdk._text import body_excerpt
 from volt_sdk._wire._response import deadline_error, decode, parse_retry_after, transport_error
 
 GET = "GetMessage"

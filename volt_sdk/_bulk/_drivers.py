@@ -33,11 +33,16 @@ if TYPE_CHECKING:
     import asyncio
 
     from volt_sdk._stores import SuppressionList
+    from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
 
 __all__ = ["STOP_GRACE", "AsyncSender", "Sender", "send_many_async", "send_many_sync"]
 
 #: Seconds the requests in flight get to finish once a run stops.
 STOP_GRACE: Final = 2.0
+# A shared rate's longest wait taken at once, and how often a wait for a shared slot
+# looks whether the run stopped.
+_MAX_RATE_WAIT: Final = 60.0
+_SLOT_POLL: Final = 0.5
 
 
 class AsyncSender(Protocol):
@@ -89,47 +94,108 @@ class _Flight:
 
 
 async def _run_async_job(
-    client: AsyncSender, job: Job, flight: _Flight, suppression: SuppressionList | None
+    client: AsyncSender, job: Job, flight: _Flight, options: BulkOptions
 ) -> Outcome | None:
     """The job's outcome; None when it stopped before its request left."""
     item = job.item
+    limits = options.limits
+    slots = None if limits is None else limits.slots
+    lease: object | None = None
     try:
         if job.unknown is not None:
             return await client.reconcile_message(job.unknown, exclude_ids=job.exclude_ids), None
         if job.delay > 0:
             await _concurrency.async_sleep(job.delay)
+        if limits is not None:
+            if limits.rate is not None:
+                await _concurrency.async_sleep(await _reserve_async(limits.rate))
+            if slots is not None:
+                lease = await _acquire_async(slots, limits.hold, flight)
         if flight.stop.is_set():
             return None
         flight.sending = True
         message = await client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
-            passthrough=job.passthrough, suppression=suppression,
+            passthrough=job.passthrough, suppression=options.suppression,
         )  # fmt: skip
     except VoltError as error:
         return None, error
+    finally:
+        if lease is not None and slots is not None:
+            await slots.arelease(lease)
     return message, None
 
 
+async def _reserve_async(limiter: RateLimiter) -> float:
+    """The seconds to wait for a send's share of a shared rate (taken now)."""
+    while True:
+        wait = await limiter.areserve(1, _MAX_RATE_WAIT)
+        if wait is not None:
+            return wait
+        await _concurrency.async_sleep(_MAX_RATE_WAIT / 2)  # oversubscribed: ask again later
+
+
+async def _acquire_async(slots: ConcurrencyLimiter, hold: float, flight: _Flight) -> object | None:
+    """A slot's lease, polling so that a stopped run gives up; None once stopped."""
+    while not flight.stop.is_set():
+        lease = await slots.aacquire(_SLOT_POLL, hold)
+        if lease is not None:
+            return lease
+    return None
+
+
 def _run_sync_job(
-    client: Sender, job: Job, flight: _Flight, suppression: SuppressionList | None
+    client: Sender, job: Job, flight: _Flight, options: BulkOptions
 ) -> Outcome | None:
     """The job's outcome; None when it stopped before its request left."""
     item = job.item
+    limits = options.limits
+    slots = None if limits is None else limits.slots
+    lease: object | None = None
     try:
         if job.unknown is not None:
             return client.reconcile_message(job.unknown, exclude_ids=job.exclude_ids), None
         if job.delay > 0 and _concurrency.wait_event(flight.stop, job.delay):
             return None
+        if limits is not None:
+            if limits.rate is not None and _concurrency.wait_event(
+                flight.stop, _reserve_sync(limits.rate, flight)
+            ):
+                return None
+            if slots is not None:
+                lease = _acquire_sync(slots, limits.hold, flight)
         if flight.stop.is_set():
             return None
         flight.sending = True
         message = client.send_message(
             to=item.to, from_=item.from_, body=item.body, media=item.media,
-            passthrough=job.passthrough, suppression=suppression,
+            passthrough=job.passthrough, suppression=options.suppression,
         )  # fmt: skip
     except VoltError as error:
         return None, error
+    finally:
+        if lease is not None and slots is not None:
+            slots.release(lease)
     return message, None
+
+
+def _reserve_sync(limiter: RateLimiter, flight: _Flight) -> float:
+    """The seconds to wait for a send's share of a shared rate (taken now); 0 once stopped."""
+    while not flight.stop.is_set():
+        wait = limiter.reserve(1, _MAX_RATE_WAIT)
+        if wait is not None:
+            return wait
+        _concurrency.wait_event(flight.stop, _MAX_RATE_WAIT / 2)  # oversubscribed
+    return 0.0
+
+
+def _acquire_sync(slots: ConcurrencyLimiter, hold: float, flight: _Flight) -> object | None:
+    """A slot's lease, polling so that a stopped run gives up; None once stopped."""
+    while not flight.stop.is_set():
+        lease = slots.acquire(_SLOT_POLL, hold)
+        if lease is not None:
+            return lease
+    return None
 
 
 def _settle(run: Run, job: Job, outcome: Outcome | None) -> None:
@@ -182,9 +248,7 @@ async def send_many_async(
                 index += 1
             for job in run.dispatch(_concurrency.monotonic()):
                 flight = _Flight(stop)
-                future = asyncio.ensure_future(
-                    _run_async_job(client, job, flight, options.suppression)
-                )
+                future = asyncio.ensure_future(_run_async_job(client, job, flight, options))
                 tasks[future] = (job, flight)
                 future.add_done_callback(on_done)
             for result in run.hand_out():
@@ -265,9 +329,7 @@ def send_many_sync(
                     run.add(index, request)
                     index += 1
                 for job in run.dispatch(_concurrency.monotonic()):
-                    futures[
-                        pool.submit(_run_sync_job, client, job, _Flight(stop), options.suppression)
-                    ] = job
+                    futures[pool.submit(_run_sync_job, client, job, _Flight(stop), options)] = job
                 yield from run.hand_out()
                 if run.finished():
                     return

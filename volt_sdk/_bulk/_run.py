@@ -14,6 +14,7 @@ from volt_sdk._bulk._ledger import JournalState, Ledger, fingerprint_of
 from volt_sdk._bulk._options import BulkOptions
 from volt_sdk._bulk._types import BulkResult, BulkStatus, OutgoingMessage, duplicate_key_error
 from volt_sdk._errors import (
+    LimiterUnavailableError,
     MessageOutcomeUnknownError,
     RateLimitError,
     RecipientSuppressedError,
@@ -40,7 +41,7 @@ class PhoneRules(Protocol):
 
 def _surely_not_sent(error: VoltError) -> bool:
     """Whether the send surely never reached Volt and may work on another try."""
-    if isinstance(error, (RateLimitError, StoreUnavailableError)):
+    if isinstance(error, (RateLimitError, StoreUnavailableError, LimiterUnavailableError)):
         return True
     return isinstance(error, TransportError) and not error.request_sent
 

@@ -12,9 +12,10 @@ from collections.abc import AsyncIterable, Collection, Iterable, Mapping, Sequen
 from typing import TYPE_CHECKING, Any, Final, TypedDict, TypeVar
 
 from volt_sdk._config import ClientConfig, is_finite_number
-from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError, quote_value
+from volt_sdk._errors import MessageOutcomeUnknownError, ValidationError
 from volt_sdk._message import check_http_url, check_utf8, validate_message
 from volt_sdk._phone import normalize_phone
+from volt_sdk._text import quote_value
 from volt_sdk._wire import client_reference
 from volt_sdk_graphql.enums import WebhookEventType
 

@@ -15,7 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, cast
 
-from volt_sdk._errors import ValidationError, describe_value
+from volt_sdk._errors import ValidationError
+from volt_sdk._text import describe_value
 from volt_sdk._wire import Operation
 
 __all__ = ["check_variables", "document_operation"]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from volt_sdk._bulk import BulkResult, OutgoingMessage
     from volt_sdk._models import ConversationPage, Message
     from volt_sdk._stores import DeliveryLog, SuppressionList
+    from volt_sdk._wire._limits import ConcurrencyLimiter, RateLimiter
     from volt_sdk_graphql.client import VoltGraphQL
 
 __all__ = ["MessageMethods"]
@@ -54,6 +55,7 @@ class MessageMethods(BaseVolt):
     _http: httpx.Client
     _suppression: SuppressionList | None
     _deliveries: DeliveryLog | None
+    _slots: ConcurrencyLimiter | None
 
     if TYPE_CHECKING:
         # Defined by the client class (``_async_client.py``), with more options.
@@ -352,8 +354,8 @@ class MessageMethods(BaseVolt):
         self,
         messages: Iterable[OutgoingMessage],
         *,
-        concurrency: int = 8,
-        rate: float | None = None,
+        concurrency: int | ConcurrencyLimiter = 8,
+        rate: float | RateLimiter | None = None,
         journal: str | os.PathLike[str] | None = None,
         reconcile_after: float = 2.0,
         max_attempts: int = 5,
@@ -390,9 +392,15 @@ class MessageMethods(BaseVolt):
 
         Args:
             messages: :class:`OutgoingMessage` items, read lazily.
-            concurrency: at most this many requests at once.
+            concurrency: at most this many requests at once. Or a
+                :class:`~volt_sdk.limits.ConcurrencyLimiter`: each send holds one
+                of its slots, a cap shared with whoever holds it (a fleet, through
+                Redis), and the run keeps at most ``limit`` requests of its own.
             rate: at most this many messages per second (on top of the client's
-                ``max_rate``). Default: no limit of its own.
+                ``max_rate``). Or a :class:`~volt_sdk.limits.RateLimiter`: each
+                send takes its share of a rate shared with whoever holds it.
+                Default: no limit of its own. A limiter the client holds already
+                (its ``max_rate`` / ``max_concurrency``) is not asked twice.
             journal: a SQLite file that makes the run resumable. Default: none.
             reconcile_after: seconds to wait before searching for an uncertain send.
             max_attempts: send attempts per item, over all runs.
@@ -427,6 +435,8 @@ class MessageMethods(BaseVolt):
             suppression=check_suppression(
                 chosen(suppression, self._suppression), "suppression", per_call=True
             ),
+            deadline=self._wire.policy.deadline,
+            client_limiters=(self._wire.limiter, self._slots),
         )
         self._rules.outgoing(messages)
         widen_pool(self._http, options.concurrency, owned=self._owns_http_client)

@@ -20,8 +20,8 @@ from volt_sdk._errors import (
     ValidationError,
     VoltError,
     WaitTimeoutError,
-    quote_value,
 )
+from volt_sdk._text import quote_value
 from volt_sdk._wire._request import logger
 
 if TYPE_CHECKING:

@@ -33,8 +33,8 @@ __all__ = [
     "SQLiteDeliveryLog",
 ]
 
-#: Seconds a record is kept (7 days).
 DEFAULT_DELIVERY_TTL: Final = 7 * 24 * 3600.0
+"""Seconds a delivery record is kept: 7 days."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,11 +232,14 @@ class SQLiteDeliveryLog:
 _RECORD: Final = """
 local old_at = redis.call('HGET', KEYS[1], 'at')
 local at = ARGV[7]
-if old_at and tonumber(old_at) < tonumber(at) then at = old_at end
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'to', ARGV[2], 'from', ARGV[3], 'body', ARGV[4],
-           'media', ARGV[5], 'at', at)
-if ARGV[6] ~= '' then
-  redis.call('HSETNX', KEYS[1], 'passthrough', ARGV[6])
+if old_at then
+  if tonumber(old_at) < tonumber(at) then at = old_at end
+  redis.call('HSET', KEYS[1], 'at', at)
+else
+  redis.call('HSET', KEYS[1], 'id', ARGV[1], 'to', ARGV[2], 'from', ARGV[3], 'body', ARGV[4],
+             'media', ARGV[5], 'at', at)
+end
+if ARGV[6] ~= '' and redis.call('HSETNX', KEYS[1], 'passthrough', ARGV[6]) == 1 then
   redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[9])
 end
 if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[8]) end

@@ -7,10 +7,10 @@ from typing import Final, Literal, TypeAlias
 
 __all__ = ["OPT_IN_KEYWORDS", "OPT_OUT_KEYWORDS", "KeywordKind", "classify_keyword"]
 
-#: Texts that opt a recipient out of every message from the organization.
 OPT_OUT_KEYWORDS: Final = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
-#: Texts that opt a recipient back in.
+"""Texts that opt a recipient out of every message from the organization (CTIA's list)."""
 OPT_IN_KEYWORDS: Final = frozenset({"START", "UNSTOP"})
+"""Texts that opt a recipient back in."""
 
 KeywordKind: TypeAlias = Literal["opt_out", "opt_in"]
 """What a keyword does: ``"opt_out"`` or ``"opt_in"``."""

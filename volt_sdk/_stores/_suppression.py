@@ -206,6 +206,8 @@ class RedisSuppressionList(_Helpers):
 
         import redis
 
+        from volt_sdk.stores import RedisSuppressionList
+
         suppression = RedisSuppressionList(redis.Redis.from_url("redis://localhost:6379/0"))
 
     Args:

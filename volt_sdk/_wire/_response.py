@@ -31,8 +31,8 @@ from volt_sdk._errors import (
     VoltConnectionError,
     VoltError,
     VoltTimeoutError,
-    body_excerpt,
 )
+from volt_sdk._text import body_excerpt
 
 from ._body import readable
 from ._request import logger

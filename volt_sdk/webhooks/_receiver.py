@@ -1,9 +1,10 @@
 """The receiving kit's core: one request in, one answer out, for every framework.
 
-verify (with one key refresh on failure) -> parse -> max age -> dedup claim -> route
--> confirm or release -> status. Written once, as a generator that yields each step
-needing I/O (the key, the store, the handlers); :meth:`WebhookReceiver.handle` runs
-the steps blocking, :meth:`WebhookReceiver.handle_async` awaits them. The adapters
+verify (with one key refresh on failure) -> parse -> max age -> dedup claim -> record
+(suppression list, delivery log) -> route -> confirm or release -> status. Written once,
+as a generator that yields each step needing I/O (the key, the stores, the handlers);
+:meth:`WebhookReceiver.handle` runs the steps blocking, :meth:`WebhookReceiver.handle_async`
+awaits them. The adapters
 (``volt_sdk.webhooks.starlette``, ``.flask``, ``.django``) only read the request and
 write the answer.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import secrets
-from collections.abc import Awaitable, Callable, Generator, Mapping
+from collections.abc import Awaitable, Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, NamedTuple
 
@@ -22,6 +23,14 @@ from cryptography.hazmat.primitives.asymmetric import padding as rsa_padding
 
 from volt_sdk import _concurrency
 from volt_sdk._logs import package_logger
+from volt_sdk._stores import (
+    OPT_IN_KEYWORDS,
+    OPT_OUT_KEYWORDS,
+    DeliveryLog,
+    MemoryDeliveryLog,
+    MemorySuppressionList,
+    SuppressionList,
+)
 from volt_sdk._timestamps import parse_timestamp
 
 from ._dedup import DedupStore
@@ -33,6 +42,7 @@ from ._errors import (
 )
 from ._events import WebhookEvent, event_from_json
 from ._keycache import KeyCache
+from ._recording import delivery_record, keyword_set, suppression_change
 from ._router import EventHandler, WebhookRouter
 from ._signature import (
     DEFAULT_HASH,
@@ -70,6 +80,11 @@ class WebhookResponse:
     """The event, once verified and parsed (None before that)."""
     outcome: str = ""
     """One word for logs and tests: ``handled``, ``duplicate``, ``in_flight``, ``forged``, ..."""
+    recorded: tuple[str, ...] = ()
+    """What this request wrote to the stores: ``("opt_out",)``, ``("opt_in",)``, ``("delivery",)``.
+
+    Empty when nothing was written, and for an opt-out or opt-in older than the
+    change the suppression list already holds (it is ignored there)."""
 
 
 class _GetKey(NamedTuple):
@@ -96,7 +111,14 @@ class _Dispatch(NamedTuple):
     event: WebhookEvent
 
 
-_Step = _GetKey | _Claim | _Confirm | _Release | _Dispatch
+class _Write(NamedTuple):
+    """A store write: ``inline`` (in memory) runs on the event loop, else in a thread."""
+
+    call: Callable[[], object]
+    inline: bool
+
+
+_Step = _GetKey | _Claim | _Confirm | _Release | _Dispatch | _Write
 _Flow = Generator[_Step, Any, WebhookResponse]
 
 
@@ -129,6 +151,22 @@ class WebhookReceiver:
             finishes (a dead process).
         dedup_ttl: seconds a handled event id is remembered (default: 7 days).
         retry_after: the ``Retry-After`` seconds of a 503.
+        suppression: a :class:`~volt_sdk.stores.SuppressionList` to record opt-outs
+            in: an inbound text that is exactly an opt-out keyword (``STOP``, ...)
+            suppresses its sender, an opt-in keyword (``START``, ``UNSTOP``) lifts
+            that (default: none). Give the same list to the client.
+        deliveries: a :class:`~volt_sdk.stores.DeliveryLog` to record the outbound
+            messages ``message.sent`` and ``message.finalized`` events tell of, for
+            reconciliation (default: none).
+        opt_out_keywords: the words that opt out (any case; default
+            :data:`~volt_sdk.stores.OPT_OUT_KEYWORDS`).
+        opt_in_keywords: the words that opt back in (default
+            :data:`~volt_sdk.stores.OPT_IN_KEYWORDS`).
+
+    The stores are written after verification, the maximum age and the
+    deduplication claim, and before the handlers (an opt-out holds even if a
+    handler fails); a store that fails answers 503 (``store_error``) so that Volt
+    retries, with the claim released. See ``docs/suppression.md``.
 
     :meth:`handle` (blocking: Flask, Django) and :meth:`handle_async` (Starlette,
     FastAPI, async Django) take the headers and the **raw** body and return a
@@ -148,7 +186,16 @@ class WebhookReceiver:
         claim_lease: float = 60.0,
         dedup_ttl: float = 7 * 24 * 3600.0,
         retry_after: int = 60,
+        suppression: SuppressionList | None = None,
+        deliveries: DeliveryLog | None = None,
+        opt_out_keywords: Iterable[str] = OPT_OUT_KEYWORDS,
+        opt_in_keywords: Iterable[str] = OPT_IN_KEYWORDS,
     ) -> None:
+        opt_out = keyword_set(opt_out_keywords, "opt_out_keywords")
+        opt_in = keyword_set(opt_in_keywords, "opt_in_keywords")
+        if opt_out & opt_in:
+            both = ", ".join(sorted(opt_out & opt_in))
+            raise ValueError(f"opt_out_keywords and opt_in_keywords share {both}")
         if max_age is not None and not max_age > 0:
             raise ValueError(f"max_age: expected seconds > 0 or None, got {max_age!r}")
         if not max_body > 0:
@@ -168,6 +215,14 @@ class WebhookReceiver:
         self._lease = claim_lease
         self._ttl = dedup_ttl
         self._retry = (*_TEXT, ("retry-after", str(retry_after)))
+        self.suppression = suppression
+        """The suppression list inbound keywords are recorded in, if any."""
+        self.deliveries = deliveries
+        """The delivery log outbound messages are recorded in, if any."""
+        self.opt_out_keywords: frozenset[str] = opt_out
+        """The opt-out keywords, upper case."""
+        self.opt_in_keywords: frozenset[str] = opt_in
+        """The opt-in keywords, upper case."""
 
     # -- the flow, written once -------------------------------------------------------------
 
@@ -231,6 +286,12 @@ class WebhookReceiver:
             if state != "claimed":
                 # Another request is handling it; if that one fails, Volt's retry will do.
                 return WebhookResponse(503, b"in progress", self._retry, event, "in_flight")
+        try:
+            recorded = yield from self._record(event)
+        except Exception:
+            logger.exception("a store failed to record webhook event %s", event.id)
+            yield from self._release(event, token, claimed)
+            return WebhookResponse(503, b"try again later", self._retry, event, "store_error")
         handlers = [handler] if handler is not None else self.router.handlers_for(event)
         try:
             for each in handlers:
@@ -239,13 +300,8 @@ class WebhookReceiver:
             logger.exception(
                 "a handler failed on webhook event %s (%s)", event.id, event.event_type
             )
-            if claimed:
-                assert event.id is not None
-                try:
-                    yield _Release(event.id, token)
-                except Exception:
-                    logger.exception("the deduplication store failed to release %s", event.id)
-            return WebhookResponse(500, b"handler failed", _TEXT, event, "handler_error")
+            yield from self._release(event, token, claimed)
+            return WebhookResponse(500, b"handler failed", _TEXT, event, "handler_error", recorded)
         if claimed:
             assert event.id is not None
             try:
@@ -253,7 +309,49 @@ class WebhookReceiver:
             except Exception:
                 # Handled: say so. A retry may handle it again (the claim's lease ends).
                 logger.exception("the deduplication store failed to confirm %s", event.id)
-        return WebhookResponse(204, b"", (), event, "handled" if handlers else "ignored")
+        outcome = "handled" if handlers else "ignored"
+        return WebhookResponse(204, b"", (), event, outcome, recorded)
+
+    def _record(self, event: WebhookEvent) -> Generator[_Step, Any, tuple[str, ...]]:
+        """Write what ``event`` tells the stores; the names of the writes that took."""
+        recorded: list[str] = []
+        suppression = self.suppression
+        if suppression is not None:
+            change = suppression_change(event, self.opt_out_keywords, self.opt_in_keywords)
+            if change is not None:
+
+                def write() -> bool:
+                    return suppression.record(
+                        change.number,
+                        opted_out=change.kind == "opt_out",
+                        at=change.at,
+                        keyword=change.keyword,
+                        sender=change.sender,
+                    )
+
+                inline = isinstance(suppression, MemorySuppressionList)
+                if (yield _Write(write, inline)):
+                    recorded.append(change.kind)
+        deliveries = self.deliveries
+        if deliveries is not None:
+            record = delivery_record(event)
+            if record is not None:
+                inline = isinstance(deliveries, MemoryDeliveryLog)
+                yield _Write(lambda: deliveries.record(record), inline)
+                recorded.append("delivery")
+        return tuple(recorded)
+
+    def _release(
+        self, event: WebhookEvent, token: str, claimed: bool
+    ) -> Generator[_Step, Any, None]:
+        """Drop this request's dedup claim (if any), so that Volt's retry handles the event."""
+        if not claimed:
+            return
+        assert event.id is not None
+        try:
+            yield _Release(event.id, token)
+        except Exception:
+            logger.exception("the deduplication store failed to release %s", event.id)
 
     @staticmethod
     def _refuse(status: int, outcome: str, error: Exception) -> WebhookResponse:
@@ -277,19 +375,13 @@ class WebhookReceiver:
         called from a running loop: use :meth:`handle_async` there.
         """
         flow = self._flow(headers, bytes(body), handler)
-        sent: Any = None
-        error: BaseException | None = None
-        while True:
+        step = _advance(flow)
+        while not isinstance(step, WebhookResponse):
             try:
-                step = flow.send(sent) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: WebhookResponse = done.value
-                return result
-            sent, error = None, None
-            try:
-                sent = self._run(step)
-            except Exception as exc:
-                error = exc
+                step = _advance(flow, self._run(step))
+            except Exception as exc:  # the step's, thrown into the flow (which never raises)
+                step = _advance(flow, error=exc)
+        return step
 
     def _run(self, step: _Step) -> Any:
         if isinstance(step, _GetKey):
@@ -299,6 +391,8 @@ class WebhookReceiver:
             if inspect.isawaitable(result):
                 return asyncio.run(_awaited(result))
             return None
+        if isinstance(step, _Write):
+            return step.call()
         store = self.dedup
         assert store is not None
         if isinstance(step, _Claim):
@@ -315,24 +409,19 @@ class WebhookReceiver:
     ) -> WebhookResponse:
         """:meth:`handle` for async code: the key downloads with ``httpx.AsyncClient``.
 
-        ``async`` handlers are awaited; plain handlers and the deduplication store
-        (SQLite, Redis: blocking calls) run in a worker thread
-        (``asyncio.to_thread``), so the event loop never waits on them.
+        ``async`` handlers are awaited; plain handlers and the stores (deduplication,
+        suppression list, delivery log: blocking calls in SQLite and Redis) run in a
+        worker thread (``asyncio.to_thread``), so the event loop never waits on them;
+        the in-memory suppression list and delivery log are called directly.
         """
         flow = self._flow(headers, bytes(body), handler)
-        sent: Any = None
-        error: BaseException | None = None
-        while True:
+        step = _advance(flow)
+        while not isinstance(step, WebhookResponse):
             try:
-                step = flow.send(sent) if error is None else flow.throw(error)
-            except StopIteration as done:
-                result: WebhookResponse = done.value
-                return result
-            sent, error = None, None
-            try:
-                sent = await self._run_async(step)
+                step = _advance(flow, await self._run_async(step))
             except Exception as exc:
-                error = exc
+                step = _advance(flow, error=exc)
+        return step
 
     async def _run_async(self, step: _Step) -> Any:
         if isinstance(step, _GetKey):
@@ -345,7 +434,20 @@ class WebhookReceiver:
             if inspect.isawaitable(result):
                 await result
             return None
+        if isinstance(step, _Write) and step.inline:
+            return step.call()
         return await asyncio.to_thread(self._run, step)
+
+
+def _advance(
+    flow: _Flow, sent: Any = None, error: Exception | None = None
+) -> _Step | WebhookResponse:
+    """The flow's next step, given the last one's result (or error); its answer once it ends."""
+    try:
+        return flow.send(sent) if error is None else flow.throw(error)
+    except StopIteration as done:
+        answer: WebhookResponse = done.value
+        return answer
 
 
 async def _awaited(awaitable: Awaitable[None]) -> None:
