@@ -33,6 +33,8 @@ FILES: tuple[tuple[str, str], ...] = (
     ("volt_sdk/_client/_async_messages.py", "volt_sdk/_client/_sync_messages.py"),
     ("volt_sdk/_client/_async_account.py", "volt_sdk/_client/_sync_account.py"),
     ("volt_sdk/_client/_async_client.py", "volt_sdk/_client/_sync_client.py"),
+    ("volt_sdk/_wire/_async_redis_limits.py", "volt_sdk/_wire/_sync_redis_limits.py"),
+    ("volt_sdk/webhooks/_async_download.py", "volt_sdk/webhooks/_sync_download.py"),
 )
 
 # Applied in order, each at word boundaries; every rule must match somewhere.
@@ -59,7 +61,10 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"areserve", "reserve"),  # volt_sdk.limits: each limiter has both halves
     (r"aacquire", "acquire"),
     (r"arelease", "release"),
+    (r"atry_acquire", "try_acquire"),
+    (r"for_loop", "blocking"),  # a Redis limiter's connection (_redis_link.RedisLink)
     (r"async_raw", "sync_raw"),
+    (r"async_offload", "offload"),  # a store's blocking call: a worker thread, or not
     (r"async_semaphore", "semaphore"),
     (r"_AsyncDeadlineStream", "_DeadlineStream"),
     (r"_AsyncDeadlineBackend", "_DeadlineBackend"),
@@ -67,6 +72,9 @@ RULES: tuple[tuple[str, str], ...] = (
     (r"AsyncNetworkBackend", "NetworkBackend"),
     (r"AsyncHTTPTransport", "HTTPTransport"),
     (r"aiter_raw", "iter_raw"),
+    (r"aiter_bytes", "iter_bytes"),
+    (r"try_download_async", "try_download"),  # the webhook key file
+    (r"download_async", "download"),
     (r"new_async_http_client", "new_http_client"),
     (r"widen_async_pool", "widen_pool"),
     (r"send_many_async", "send_many_sync"),

@@ -12,7 +12,9 @@ Against the sandbox, add ``VOLT_API_URL=http://127.0.0.1:8765/graphql`` and
 
 - ``POST /codes`` ``{"phone": "+15555550145"}`` sends a code (201 ``{"id", "message_id",
   "status"}``); a number that texted STOP gets 403 and nothing is sent; a number that
-  is not one gets 422.
+  is not one gets 422. When Volt's answer is lost (the send may or may not have gone
+  out), 202 with status ``unknown``: never sent twice, ``GET /codes/{id}`` tells once
+  Volt's event arrives (the code's id is the send's ``passthrough``).
 - ``GET /codes/{id}``: the delivery receipt (``message.finalized``) once Volt sent it.
 - ``POST /codes/{id}/verify`` ``{"code": "123456"}``: 200 or 400; a code works once.
 - ``POST /webhooks/volt``: Volt's events. The receiving kit records every STOP (and
@@ -27,6 +29,7 @@ SQLite file (``OTP_DB``), so this layout is for the workers of one host (a
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -41,9 +44,15 @@ from typing import Any
 import redis
 import redis.asyncio as aioredis
 from fastapi import FastAPI, HTTPException
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from volt_sdk import AsyncVolt, RecipientSuppressedError, ValidationError
+from volt_sdk import (
+    AsyncVolt,
+    MessageOutcomeUnknownError,
+    RecipientSuppressedError,
+    ValidationError,
+)
 from volt_sdk.limits import RedisRateLimiter
 from volt_sdk.stores import RedisSuppressionList, SQLiteDeliveryLog, classify_keyword
 from volt_sdk.webhooks import (
@@ -159,7 +168,7 @@ class OtpService:
 
     # -- the API ---------------------------------------------------------------------------
 
-    async def send_code(self, request: CodeRequest) -> dict[str, str | None]:
+    async def send_code(self, request: CodeRequest) -> dict[str, str | None] | JSONResponse:
         """Send a new code to ``request.phone``."""
         code_id = f"otp_{secrets.token_hex(8)}"
         code = f"{secrets.randbelow(1_000_000):06d}"
@@ -179,11 +188,16 @@ class OtpService:
         except ValidationError as error:
             await self.redis.delete(f"otp:code:{code_id}")
             raise HTTPException(422, str(error)) from None
+        except MessageOutcomeUnknownError:
+            # Never resent blindly: the delivery log settles it when Volt's event comes.
+            content = {"id": code_id, "message_id": None, "status": "unknown"}
+            return JSONResponse(content, status_code=202)
         return {"id": code_id, "message_id": message.id, "status": message.status}
 
     async def code_status(self, code_id: str) -> dict[str, str | None]:
         """The code's message and its latest status, as Volt's events told."""
-        record = self.deliveries.by_passthrough(code_id)
+        # A blocking SQLite read: in a worker thread, not on the event loop.
+        record = await asyncio.to_thread(self.deliveries.by_passthrough, code_id)
         if record is None:
             if not await self.redis.exists(f"otp:code:{code_id}"):
                 raise HTTPException(404, "no such code")
@@ -232,7 +246,9 @@ def make_app(settings: Settings) -> FastAPI:
         await service.aclose()
 
     app = FastAPI(title="One-time codes", lifespan=lifespan)
-    app.add_api_route("/codes", service.send_code, methods=["POST"], status_code=201)
+    app.add_api_route(
+        "/codes", service.send_code, methods=["POST"], status_code=201, response_model=None
+    )
     app.add_api_route("/codes/{code_id}", service.code_status, methods=["GET"])
     app.add_api_route("/codes/{code_id}/verify", service.verify, methods=["POST"])
     app.add_api_route(

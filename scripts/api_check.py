@@ -152,6 +152,16 @@ def version_of(tree: Path, package: str = PACKAGE) -> str | None:
 # -- the public surface -------------------------------------------------------------------------
 
 
+def final_target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
+    """The object ``obj`` is, every alias followed to its end; None when one cannot be."""
+    if not isinstance(obj, griffe.Alias):
+        return obj
+    try:
+        return obj.final_target
+    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
+        return None
+
+
 @dataclass
 class Surface:
     """One tree's public API: its scopes (modules, classes) and every public object's paths."""
@@ -379,10 +389,7 @@ def fields(cls: griffe.Class) -> dict[str, Field]:
     for name, member in cls.all_members.items():
         if name.startswith("_"):
             continue
-        try:
-            target = member.final_target if isinstance(member, griffe.Alias) else member
-        except (griffe.AliasResolutionError, griffe.CyclicAliasError):  # pragma: no cover
-            continue
+        target = final_target(member)
         if not isinstance(target, griffe.Attribute) or target.annotation is None:
             continue
         if "property" in target.labels:
@@ -468,11 +475,8 @@ def ancestors(cls: griffe.Class, index: Surface) -> set[str]:
                 resolved = current.modules_collection.get_member(path)
             except (KeyError, ValueError):
                 resolved = None
-            if isinstance(resolved, griffe.Alias):
-                try:
-                    resolved = resolved.final_target
-                except (griffe.AliasResolutionError, griffe.CyclicAliasError):
-                    resolved = None
+            if resolved is not None:
+                resolved = final_target(resolved)
             if isinstance(resolved, griffe.Class):
                 out.update(index.paths.get(resolved.path, []))
                 todo.append(resolved)

@@ -42,6 +42,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import sys
 import textwrap
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -54,7 +55,14 @@ import yaml  # type: ignore[import-untyped]  # pyyaml ships no stubs; pinned in 
 from mkdocs.exceptions import PluginError
 
 if TYPE_CHECKING:
+    import api_check
     from mkdocs.config.defaults import MkDocsConfig
+else:
+    # scripts/api_check.py: loaded by scripts/mkdocs_hooks.py, the hook before this one (and
+    # by the tests, before this module); else imported from beside this file.
+    if "api_check" not in sys.modules:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import api_check
 
 Resolve = Callable[[str, griffe.Object | None], str | None]
 """A role's target and the docstring's object -> the anchor to link to, or None."""
@@ -117,15 +125,6 @@ def directives(reference: Path) -> Iterator[Directive]:
             yield Directive(found.group(1), members, inherited)
 
 
-def _final(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
-    if not isinstance(obj, griffe.Alias):
-        return obj
-    try:
-        return obj.final_target
-    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
-        return None
-
-
 def _members(obj: griffe.Object, inherited: bool) -> dict[str, griffe.Object | griffe.Alias]:
     if isinstance(obj, griffe.Class) and inherited:
         try:
@@ -172,7 +171,7 @@ class Site:
                 continue
             if isinstance(obj, griffe.Module) and member.is_alias and name not in exports:
                 continue  # an import, not the module's own
-            target = _final(member)
+            target = api_check.final_target(member)
             if target is not None:
                 self.render(f"{anchor}.{name}", target, inherited)
 
@@ -182,7 +181,7 @@ class Site:
         site = cls()
         for directive in directives(reference):
             obj = _lookup_path(collection, directive.identifier)
-            target = _final(obj) if obj is not None else None
+            target = api_check.final_target(obj) if obj is not None else None
             if target is not None:
                 site.render(
                     directive.identifier, target, directive.inherited_members, directive.members
@@ -195,7 +194,7 @@ class Site:
 
 def _lookup(scope: griffe.Object | griffe.Alias, dotted: str) -> griffe.Object | None:
     """``dotted`` followed member by member from ``scope`` (inherited members too)."""
-    current: griffe.Object | None = _final(scope)
+    current: griffe.Object | None = api_check.final_target(scope)
     for part in dotted.split("."):
         if current is None or not part:
             return None
@@ -204,7 +203,7 @@ def _lookup(scope: griffe.Object | griffe.Alias, dotted: str) -> griffe.Object |
         except (griffe.AliasResolutionError, griffe.CyclicAliasError):
             members = current.members
         member = members.get(part)
-        current = _final(member) if member is not None else None
+        current = api_check.final_target(member) if member is not None else None
     return current
 
 
@@ -213,7 +212,7 @@ def _lookup_path(collection: griffe.ModulesCollection, dotted: str) -> griffe.Ob
     package = collection.members.get(top)
     if package is None:
         return None
-    return _lookup(package, rest) if rest else _final(package)
+    return _lookup(package, rest) if rest else api_check.final_target(package)
 
 
 def _scopes(obj: griffe.Object) -> Iterator[griffe.Object]:

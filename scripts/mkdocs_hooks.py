@@ -62,15 +62,6 @@ _DIRECTIVE = re.compile(r"^:::\s+(\S+)\s*$")
 # -- reading the package ------------------------------------------------------------------------
 
 
-def _target(obj: griffe.Object | griffe.Alias) -> griffe.Object | None:
-    if not isinstance(obj, griffe.Alias):
-        return obj
-    try:
-        return obj.final_target
-    except (griffe.AliasResolutionError, griffe.CyclicAliasError):
-        return None
-
-
 def load(tree: Path, package: str = PACKAGE) -> griffe.Module:
     """``package`` of ``tree`` with its generated packages, read statically (as api-check does)."""
     return api_check.load(tree, package)
@@ -118,7 +109,7 @@ def undocumented(package: griffe.Module) -> list[str]:
             gaps[obj.path] = f"{where} ({kind or _kind(obj)})"
 
     for module in sorted(public.modules):
-        target = _target(package.modules_collection.get_member(module))
+        target = api_check.final_target(package.modules_collection.get_member(module))
         if isinstance(target, griffe.Module):
             need(target, module)
     for scope, names in sorted(public.scopes.items()):
@@ -214,7 +205,7 @@ def unresolved(package: griffe.Module) -> list[str]:
     public = api_check.surface(package)
     problems: list[str] = []
     for module in sorted(public.modules):
-        target = _target(package.modules_collection.get_member(module))
+        target = api_check.final_target(package.modules_collection.get_member(module))
         exports = target.exports if isinstance(target, griffe.Module) else None
         for name in sorted({str(export) for export in exports or ()}):
             if name not in public.scopes[module]:

@@ -18,73 +18,22 @@ Redis time). Taking a slot first drops the expired leases (a crashed process's
 slots come back when its leases expire), then adds one if fewer than ``limit``
 remain. Releasing removes the lease. The set itself expires with its last lease.
 
-redis-py is imported when a limiter is built, never by ``import volt_sdk``.
+A limiter's methods are thin: all but the round trips to Redis is its core
+(``_redis_core``), and the round trips are written once, as async code
+(``_async_redis_limits``), whose blocking twin ``_sync_redis_limits`` is
+generated. redis-py is imported when a limiter is built, never by ``import volt_sdk``.
 """
 
 from __future__ import annotations
 
-import uuid
-from typing import Any, Final
-
-from volt_sdk import _concurrency
 from volt_sdk._errors import ConfigurationError
 
-from ._limits import LocalSlots, check_burst, check_rate
-from ._redis_link import OnUnavailable, RedisLink, check_common, logger, unavailable_policy
-from ._retry import TokenBucket
+from . import _async_redis_limits, _sync_redis_limits
+from ._limits import check_burst, check_rate
+from ._redis_core import RateCore, SlotsCore
+from ._redis_link import OnUnavailable, RedisLink, check_common, unavailable_policy
 
-__all__ = ["RATE_SCRIPT", "SLOTS_SCRIPT", "RedisConcurrencyLimiter", "RedisRateLimiter"]
-
-# ARGV: interval (us per message), burst (messages), count, max_wait (us), now (us, or "" for TIME).
-# Returns {granted (1/0), wait (us)}.
-RATE_SCRIPT: Final = """
-local interval = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
-local max_wait = tonumber(ARGV[4])
-local now
-if ARGV[5] ~= '' then
-  now = tonumber(ARGV[5])
-else
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-end
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local new_tat = tat + count * interval
-local wait = new_tat - burst * interval - now
-if wait < 0 then wait = 0 end
-if wait > 0 and wait >= max_wait then
-  return {0, math.ceil(wait)}
-end
-local ttl = math.ceil((new_tat - now) / 1000) + 1000
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl)
-return {1, math.ceil(wait)}
-"""
-
-# ARGV: limit, lease id, hold (ms), now (ms, or "" for TIME). Returns 1 (taken) or 0.
-SLOTS_SCRIPT: Final = """
-local limit = tonumber(ARGV[1])
-local hold = tonumber(ARGV[3])
-local now
-if ARGV[4] ~= '' then
-  now = tonumber(ARGV[4])
-else
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  return 0
-end
-redis.call('ZADD', KEYS[1], now + hold, ARGV[2])
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIRE', KEYS[1], math.max(1, tonumber(last[2]) - now) + 1000)
-return 1
-"""
-
-_POLL_FIRST = 0.005
-_POLL_MAX = 0.05
+__all__ = ["RedisConcurrencyLimiter", "RedisRateLimiter"]
 
 
 class RedisRateLimiter:
@@ -120,7 +69,7 @@ class RedisRateLimiter:
         ConfigurationError: redis-py is not installed, or an argument is out of range.
     """
 
-    __slots__ = ("_burst", "_fallback", "_interval", "_key", "_link", "_local", "_rate")
+    __slots__ = ("_core",)
 
     def __init__(
         self,
@@ -134,39 +83,21 @@ class RedisRateLimiter:
         timeout: float = 1.0,
     ) -> None:
         check_common(name, on_unavailable, timeout)
-        self._rate = check_rate(rate)
-        self._burst = check_burst(burst) or 1.0
-        self._interval = 1_000_000 / self._rate
-        self._key = f"volt_sdk:rate:{name}"
-        self._link = RedisLink(url, client, float(timeout))
-        self._fallback = unavailable_policy(on_unavailable, f"RedisRateLimiter({name!r})")
-        self._local = TokenBucket(self._rate, self._burst)
+        checked_rate = check_rate(rate)
+        checked_burst = check_burst(burst) or 1.0
+        link = RedisLink(url, client, float(timeout))
+        fallback = unavailable_policy(on_unavailable, f"RedisRateLimiter({name!r})")
+        self._core = RateCore(f"volt_sdk:rate:{name}", link, fallback, checked_rate, checked_burst)
 
     @property
     def rate(self) -> float:
         """Messages per second across the fleet."""
-        return self._rate
+        return self._core.rate
 
     @property
     def burst(self) -> float:
         """Messages that may go at once after an idle period."""
-        return self._burst
-
-    def _args(self, count: int, max_wait: float, now_us: int | None) -> list[object]:
-        wait_us = max_wait * 1_000_000 if max_wait < 1e12 else 1e18
-        return [self._interval, self._burst, count, wait_us, "" if now_us is None else now_us]
-
-    def _answer(self, reply: Any) -> float | None:
-        granted, wait_us = int(reply[0]), int(reply[1])
-        return wait_us / 1_000_000 if granted else None
-
-    def _local_reserve(
-        self, error: BaseException | None, count: int, max_wait: float
-    ) -> float | None:
-        if error is not None:
-            self._fallback.unavailable(error, self._link.where, f"{self._rate:g}/s")
-        wait = self._local.reserve(count)
-        return None if wait and wait >= max_wait else wait
+        return self._core.burst
 
     def reserve(self, count: int, max_wait: float, *, _now_us: int | None = None) -> float | None:
         """Take ``count`` now; the seconds to wait before sending, or ``None`` (nothing taken).
@@ -174,40 +105,25 @@ class RedisRateLimiter:
         Raises:
             LimiterUnavailableError: Redis did not answer (``on_unavailable="fail"``).
         """
-        if not self._fallback.use_redis():
-            return self._local_reserve(None, count, max_wait)
-        try:
-            script = self._link.script(self._link.blocking(), RATE_SCRIPT)
-            reply = script(keys=[self._key], args=self._args(count, max_wait, _now_us))
-        except self._link.errors as error:
-            return self._local_reserve(error, count, max_wait)
-        self._fallback.answered()
-        return self._answer(reply)
+        return _sync_redis_limits.reserve(self._core, count, max_wait, _now_us)
 
     async def areserve(
         self, count: int, max_wait: float, *, _now_us: int | None = None
     ) -> float | None:
         """:meth:`reserve` for :class:`~volt_sdk.AsyncVolt`."""
-        if not self._fallback.use_redis():
-            return self._local_reserve(None, count, max_wait)
-        try:
-            script = self._link.script(self._link.for_loop(), RATE_SCRIPT)
-            reply = await script(keys=[self._key], args=self._args(count, max_wait, _now_us))
-        except self._link.errors as error:
-            return self._local_reserve(error, count, max_wait)
-        self._fallback.answered()
-        return self._answer(reply)
+        return await _async_redis_limits.areserve(self._core, count, max_wait, _now_us)
 
     def close(self) -> None:
         """Close the blocking connections to Redis this limiter opened (not a ``client`` given)."""
-        self._link.close()
+        self._core.link.close()
 
     async def aclose(self) -> None:
         """Close the async connections to Redis this limiter opened (not a ``client`` given)."""
-        await self._link.aclose()
+        await self._core.link.aclose()
 
     def __repr__(self) -> str:
-        return f"{self._fallback.label[:-1]}, rate={self._rate:g}, burst={self._burst:g})"
+        core = self._core
+        return f"{core.fallback.label[:-1]}, rate={core.rate:g}, burst={core.burst:g})"
 
 
 class RedisConcurrencyLimiter:
@@ -242,7 +158,7 @@ class RedisConcurrencyLimiter:
         ConfigurationError: redis-py is not installed, or an argument is out of range.
     """
 
-    __slots__ = ("_fallback", "_key", "_limit", "_link", "_local")
+    __slots__ = ("_core",)
 
     def __init__(
         self,
@@ -257,50 +173,22 @@ class RedisConcurrencyLimiter:
         check_common(name, on_unavailable, timeout)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise ConfigurationError(f"limit: expected a whole number >= 1, got {limit!r}")
-        self._limit = limit
-        self._key = f"volt_sdk:slots:{name}"
-        self._link = RedisLink(url, client, float(timeout))
-        self._fallback = unavailable_policy(on_unavailable, f"RedisConcurrencyLimiter({name!r})")
-        self._local = LocalSlots(limit)
+        link = RedisLink(url, client, float(timeout))
+        fallback = unavailable_policy(on_unavailable, f"RedisConcurrencyLimiter({name!r})")
+        self._core = SlotsCore(f"volt_sdk:slots:{name}", link, fallback, limit)
 
     @property
     def limit(self) -> int:
         """Requests in flight at once across the fleet."""
-        return self._limit
-
-    def _args(self, lease: str, hold: float, now_ms: int | None) -> list[object]:
-        return [self._limit, lease, max(1, round(hold * 1000)), "" if now_ms is None else now_ms]
-
-    def _local_take(self, error: BaseException | None) -> object | None:
-        if error is not None:
-            self._fallback.unavailable(error, self._link.where, f"{self._limit} in flight")
-        return _LOCAL if self._local.try_take() else None
+        return self._core.limit
 
     def try_acquire(self, hold: float, *, _now_ms: int | None = None) -> object | None:
         """A lease now, or ``None`` when every slot is taken (never waits)."""
-        if not self._fallback.use_redis():
-            return self._local_take(None)
-        lease = uuid.uuid4().hex
-        try:
-            script = self._link.script(self._link.blocking(), SLOTS_SCRIPT)
-            taken = script(keys=[self._key], args=self._args(lease, hold, _now_ms))
-        except self._link.errors as error:
-            return self._local_take(error)
-        self._fallback.answered()
-        return lease if int(taken) else None
+        return _sync_redis_limits.try_acquire(self._core, hold, _now_ms)
 
     async def atry_acquire(self, hold: float, *, _now_ms: int | None = None) -> object | None:
         """:meth:`try_acquire` for :class:`~volt_sdk.AsyncVolt`."""
-        if not self._fallback.use_redis():
-            return self._local_take(None)
-        lease = uuid.uuid4().hex
-        try:
-            script = self._link.script(self._link.for_loop(), SLOTS_SCRIPT)
-            taken = await script(keys=[self._key], args=self._args(lease, hold, _now_ms))
-        except self._link.errors as error:
-            return self._local_take(error)
-        self._fallback.answered()
-        return lease if int(taken) else None
+        return await _async_redis_limits.atry_acquire(self._core, hold, _now_ms)
 
     def acquire(self, wait: float, hold: float) -> object | None:
         """A slot's lease, or ``None`` after ``wait`` seconds without one.
@@ -308,63 +196,27 @@ class RedisConcurrencyLimiter:
         Raises:
             LimiterUnavailableError: Redis did not answer (``on_unavailable="fail"``).
         """
-        end = _concurrency.monotonic() + wait
-        pause = _POLL_FIRST
-        while True:
-            lease = self.try_acquire(hold)
-            left = end - _concurrency.monotonic()
-            if lease is not None or left <= 0:
-                return lease
-            _concurrency.sleep(min(pause, left))
-            pause = min(pause * 2, _POLL_MAX)
+        return _sync_redis_limits.acquire(self._core, wait, hold)
 
     async def aacquire(self, wait: float, hold: float) -> object | None:
         """:meth:`acquire` for :class:`~volt_sdk.AsyncVolt`."""
-        end = _concurrency.monotonic() + wait
-        pause = _POLL_FIRST
-        while True:
-            lease = await self.atry_acquire(hold)
-            left = end - _concurrency.monotonic()
-            if lease is not None or left <= 0:
-                return lease
-            await _concurrency.async_sleep(min(pause, left))
-            pause = min(pause * 2, _POLL_MAX)
+        return await _async_redis_limits.aacquire(self._core, wait, hold)
 
     def release(self, lease: object) -> None:
         """Give back the slot of ``lease``; a Redis error is logged (the lease expires anyway)."""
-        if lease is _LOCAL:
-            self._local.give_back()
-            return
-        try:
-            self._link.blocking().zrem(self._key, str(lease))
-        except self._link.errors as error:
-            logger.warning(
-                "%s: could not release a lease (%s); it expires", self._fallback.label, error
-            )
+        _sync_redis_limits.release(self._core, lease)
 
     async def arelease(self, lease: object) -> None:
         """:meth:`release` for :class:`~volt_sdk.AsyncVolt`."""
-        if lease is _LOCAL:
-            self._local.give_back()
-            return
-        try:
-            await self._link.for_loop().zrem(self._key, str(lease))
-        except self._link.errors as error:
-            logger.warning(
-                "%s: could not release a lease (%s); it expires", self._fallback.label, error
-            )
+        await _async_redis_limits.arelease(self._core, lease)
 
     def close(self) -> None:
         """Close the blocking connections to Redis this limiter opened (not a ``client`` given)."""
-        self._link.close()
+        self._core.link.close()
 
     async def aclose(self) -> None:
         """Close the async connections to Redis this limiter opened (not a ``client`` given)."""
-        await self._link.aclose()
+        await self._core.link.aclose()
 
     def __repr__(self) -> str:
-        return f"{self._fallback.label[:-1]}, limit={self._limit})"
-
-
-_LOCAL: Final = object()
-"""The lease of a slot taken from the per-process fallback."""
+        return f"{self._core.fallback.label[:-1]}, limit={self._core.limit})"

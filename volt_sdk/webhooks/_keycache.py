@@ -17,9 +17,11 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from volt_sdk import _concurrency
 
+from ._async_download import download_async, try_download_async
 from ._errors import WebhookKeyError
-from ._keys import DEFAULT_KEY_TTL, DEFAULT_KEY_URL, download, download_async, load_public_key
+from ._keys import DEFAULT_KEY_TTL, DEFAULT_KEY_URL, load_public_key
 from ._signature import PublicKeyLike, as_public_key
+from ._sync_download import download, try_download
 
 if TYPE_CHECKING:
     import httpx
@@ -104,6 +106,7 @@ class KeyCache:
     # The decisions, shared by the blocking and the async paths.
 
     def _cached(self, now: float) -> RSAPublicKey | None:
+        """The key to use now; None when it is to be downloaded (the download is counted)."""
         with self._lock:
             if self._key is not None and (self._fixed is not None or now < self._expires):
                 return self._key
@@ -111,6 +114,7 @@ class KeyCache:
                 if self._key is not None:
                     return self._key  # a stale key beats no key while the URL fails
                 raise self._failure[1]
+            self.downloads += 1
             return None
 
     def _claim_refresh(self, now: float) -> bool:
@@ -123,10 +127,6 @@ class KeyCache:
             self._last_refresh = now
             self.downloads += 1
             return True
-
-    def _start_download(self) -> None:
-        with self._lock:
-            self.downloads += 1
 
     def _store(self, data: bytes, now: float) -> RSAPublicKey:
         key = load_public_key(data)
@@ -143,7 +143,10 @@ class KeyCache:
                 return self._key  # the TTL ran out and the URL fails: keep the old key
         raise error
 
-    def _load(self, data: bytes, now: float) -> RSAPublicKey:
+    def _load(self, data: bytes | WebhookKeyError, now: float) -> RSAPublicKey:
+        """The key of a download that ``_cached`` asked for, or the failure's outcome."""
+        if isinstance(data, WebhookKeyError):
+            return self._failed(data, now)
         try:
             return self._store(data, now)
         except WebhookKeyError as error:
@@ -154,15 +157,10 @@ class KeyCache:
     def get(self) -> RSAPublicKey:
         """The key: cached, else downloaded. Raises :class:`WebhookKeyError` when there is none."""
         now = _concurrency.monotonic()
-        cached = self._cached(now)
-        if cached is not None:
-            return cached
-        self._start_download()
-        try:
-            data = download(self.url, self._timeout, self._http_client)
-        except WebhookKeyError as error:
-            return self._failed(error, now)
-        return self._load(data, now)
+        key = self._cached(now)
+        if key is None:
+            key = self._load(try_download(self.url, self._timeout, self._http_client), now)
+        return key
 
     def refresh(self) -> RSAPublicKey | None:
         """A freshly downloaded key, or None when a refresh ran less than ``refresh_interval`` ago.
@@ -172,23 +170,18 @@ class KeyCache:
         now = _concurrency.monotonic()
         if not self._claim_refresh(now):
             return None
-        data = download(self.url, self._timeout, self._http_client)
-        return self._store(data, now)
+        return self._store(download(self.url, self._timeout, self._http_client), now)
 
     # Async: the same decisions, downloads with httpx.AsyncClient.
 
     async def get_async(self) -> RSAPublicKey:
         """:meth:`get`, downloading with ``httpx.AsyncClient``."""
         now = _concurrency.monotonic()
-        cached = self._cached(now)
-        if cached is not None:
-            return cached
-        self._start_download()
-        try:
-            data = await download_async(self.url, self._timeout, self._async_http_client)
-        except WebhookKeyError as error:
-            return self._failed(error, now)
-        return self._load(data, now)
+        key = self._cached(now)
+        if key is None:
+            client = self._async_http_client
+            key = self._load(await try_download_async(self.url, self._timeout, client), now)
+        return key
 
     async def refresh_async(self) -> RSAPublicKey | None:
         """:meth:`refresh`, downloading with ``httpx.AsyncClient``."""

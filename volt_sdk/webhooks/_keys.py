@@ -13,7 +13,9 @@ from cryptography.hazmat.primitives.serialization import (
     load_ssh_public_key,
 )
 
+from ._async_download import MAX_KEY_BYTES, download_async
 from ._errors import WebhookKeyError
+from ._sync_download import download
 
 if TYPE_CHECKING:
     import httpx
@@ -24,8 +26,6 @@ __all__ = [
     "MIN_KEY_BITS",
     "checked_key",
     "clear_key_cache",
-    "download",
-    "download_async",
     "fetch_public_key",
     "fetch_public_key_async",
     "load_public_key",
@@ -39,9 +39,6 @@ MIN_KEY_BITS: Final = 2048
 
 DEFAULT_KEY_TTL: Final = 3600.0
 """Seconds a fetched key is reused before :func:`fetch_public_key` asks again."""
-
-# A public key file is a few hundred bytes; anything much larger is not one.
-_MAX_KEY_BYTES: Final = 64 * 1024
 
 _cache: dict[str, tuple[float, RSAPublicKey]] = {}
 _cache_lock = threading.Lock()
@@ -80,8 +77,8 @@ def load_public_key(data: bytes | str) -> RSAPublicKey:
         raw = bytes(data)
     else:
         raise TypeError(f"data: expected bytes or str, got {type(data).__name__}")
-    if len(raw) > _MAX_KEY_BYTES:
-        raise WebhookKeyError(f"the webhook key text is over {_MAX_KEY_BYTES} bytes")
+    if len(raw) > MAX_KEY_BYTES:
+        raise WebhookKeyError(f"the webhook key text is over {MAX_KEY_BYTES} bytes")
     text = raw.strip()
     if not text:
         raise WebhookKeyError("the webhook key text is empty")
@@ -138,17 +135,9 @@ def fetch_public_key(
     Thread-safe; a failed download leaves the cache as it was.
     """
     _check_url(url, timeout)
-    now = time.monotonic()
-    if not refresh and ttl > 0:
-        with _cache_lock:
-            cached = _cache.get(url)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-    data = download(url, timeout, http_client)
-    key = load_public_key(data)
-    if ttl > 0:
-        with _cache_lock:
-            _cache[url] = (time.monotonic() + ttl, key)
+    key = _cached(url, ttl, refresh)
+    if key is None:
+        key = _remember(url, ttl, download(url, timeout, http_client))
     return key
 
 
@@ -158,6 +147,24 @@ def _check_url(url: object, timeout: float) -> str:
     if not timeout > 0:
         raise ValueError(f"timeout: expected seconds > 0, got {timeout!r}")
     return url
+
+
+def _cached(url: str, ttl: float, refresh: bool) -> RSAPublicKey | None:
+    """The key cached for ``url`` while it is fresh; None after ``refresh``, or with no ``ttl``."""
+    if refresh or not ttl > 0:
+        return None
+    with _cache_lock:
+        cached = _cache.get(url)
+    return cached[1] if cached is not None and cached[0] > time.monotonic() else None
+
+
+def _remember(url: str, ttl: float, data: bytes) -> RSAPublicKey:
+    """The key ``data`` holds, downloaded from ``url``: cached for ``ttl`` seconds."""
+    key = load_public_key(data)
+    if ttl > 0:
+        with _cache_lock:
+            _cache[url] = (time.monotonic() + ttl, key)
+    return key
 
 
 async def fetch_public_key_async(
@@ -175,82 +182,7 @@ async def fetch_public_key_async(
     downloaded serves both.
     """
     _check_url(url, timeout)
-    if not refresh and ttl > 0:
-        with _cache_lock:
-            cached = _cache.get(url)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-    data = await download_async(url, timeout, http_client)
-    key = load_public_key(data)
-    if ttl > 0:
-        with _cache_lock:
-            _cache[url] = (time.monotonic() + ttl, key)
+    key = _cached(url, ttl, refresh)
+    if key is None:
+        key = _remember(url, ttl, await download_async(url, timeout, http_client))
     return key
-
-
-def _status_error(url: str, status: int) -> WebhookKeyError:
-    return WebhookKeyError(f"fetching the webhook key from {url}: HTTP {status}")
-
-
-def _too_large(url: str) -> WebhookKeyError:
-    return WebhookKeyError(f"fetching the webhook key from {url}: over {_MAX_KEY_BYTES} bytes")
-
-
-def download(url: str, timeout: float, http_client: httpx.Client | None) -> bytes:
-    """The key file's bytes (at most 64 KiB); :class:`WebhookKeyError` for any failure."""
-    import httpx
-
-    def read(client: httpx.Client) -> bytes:
-        with client.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
-            if not 200 <= response.status_code < 300:
-                raise _status_error(url, response.status_code)
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > _MAX_KEY_BYTES:
-                    raise _too_large(url)
-                chunks.append(chunk)
-            return b"".join(chunks)
-
-    try:
-        if http_client is not None:
-            return read(http_client)
-        with httpx.Client() as client:
-            return read(client)
-    except httpx.TimeoutException:
-        raise WebhookKeyError(
-            f"fetching the webhook key from {url}: no answer within {timeout:g}s"
-        ) from None
-    except httpx.HTTPError as exc:
-        raise WebhookKeyError(f"fetching the webhook key from {url}: {exc}") from None
-
-
-async def download_async(url: str, timeout: float, http_client: httpx.AsyncClient | None) -> bytes:
-    """:func:`download` with ``httpx.AsyncClient``."""
-    import httpx
-
-    async def read(client: httpx.AsyncClient) -> bytes:
-        async with client.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
-            if not 200 <= response.status_code < 300:
-                raise _status_error(url, response.status_code)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > _MAX_KEY_BYTES:
-                    raise _too_large(url)
-                chunks.append(chunk)
-            return b"".join(chunks)
-
-    try:
-        if http_client is not None:
-            return await read(http_client)
-        async with httpx.AsyncClient() as client:
-            return await read(client)
-    except httpx.TimeoutException:
-        raise WebhookKeyError(
-            f"fetching the webhook key from {url}: no answer within {timeout:g}s"
-        ) from None
-    except httpx.HTTPError as exc:
-        raise WebhookKeyError(f"fetching the webhook key from {url}: {exc}") from None
