@@ -12,6 +12,8 @@ used before, so no cache flatters the figure.
 - ``Volt.send_message`` (blocking) against a raw ``httpx.Client.post`` floor;
 - the same with UK recipients, which take phonenumbers' full parse (North
   American numbers already in E.164 take an exact fast path);
+- the same with a suppression list (``MemorySuppressionList`` of 10,000 opted-out
+  numbers) asked before every send;
 - the bare generated client (``volt_sdk_graphql``) with the same executor, for reference;
 - gql (``gql.Client`` over its httpx async transport on the same mock transport),
   the peer users would pick instead. gql cannot be installed beside
@@ -49,6 +51,7 @@ from typing import Any, Final
 import httpx
 
 from volt_sdk import AsyncVolt, Volt, __version__
+from volt_sdk.stores import MemorySuppressionList
 
 URL = "https://api.respondflow.com/graphql"
 TOKEN = "bench-token"
@@ -159,6 +162,14 @@ async def run_async(query: str, calls: int, rounds: int) -> dict[str, list[float
     raw_client = httpx.AsyncClient(transport=transport())
     sdk = AsyncVolt(token=TOKEN, http_client=httpx.AsyncClient(transport=transport()))
     bare = sdk._gql  # the generated client, behind the same executor
+    # A suppression list of 10,000 opted-out numbers, asked before every send (none of
+    # the recipients is in it: every call is sent).
+    opted_out = MemorySuppressionList()
+    for n in range(10_000):
+        opted_out.opt_out(f"+1555{n:07d}")
+    guarded = AsyncVolt(
+        token=TOKEN, http_client=httpx.AsyncClient(transport=transport()), suppression=opted_out
+    )
 
     async def raw() -> None:
         response = await raw_client.post(
@@ -175,19 +186,24 @@ async def run_async(query: str, calls: int, rounds: int) -> dict[str, list[float
     async def generated() -> None:
         await bare.create_message(to=fresh_number(), from_=FROM, body=BODY)
 
+    async def facade_guarded() -> None:
+        await guarded.send_message(to=fresh_number(), from_=FROM, body=BODY)
+
     results: dict[str, list[float]] = {
         "raw": [],
         "AsyncVolt": [],
         "AsyncVolt UK": [],
         "generated": [],
+        "AsyncVolt suppression": [],
     }
-    for fn in (raw, facade, facade_uk, generated):  # warm-up
+    for fn in (raw, facade, facade_uk, generated, facade_guarded):  # warm-up
         await time_async(200, fn)
     for _ in range(rounds):
         results["raw"].append(await time_async(calls, raw))
         results["AsyncVolt"].append(await time_async(calls, facade))
         results["AsyncVolt UK"].append(await time_async(calls, facade_uk))
         results["generated"].append(await time_async(calls, generated))
+        results["AsyncVolt suppression"].append(await time_async(calls, facade_guarded))
     await raw_client.aclose()
     return results
 
@@ -282,6 +298,7 @@ def main() -> int:
         ("raw httpx (async)", "raw", "raw"),
         ("AsyncVolt.send_message", "AsyncVolt", "raw"),
         ("  same, UK recipients", "AsyncVolt UK", "raw"),
+        ("  same, suppression list", "AsyncVolt suppression", "raw"),
         ("generated client", "generated", "raw"),
         ("raw httpx (sync)", "raw sync", "raw sync"),
         ("Volt.send_message", "Volt", "raw sync"),

@@ -90,3 +90,52 @@ def test_a_missing_suppression_file_is_a_usage_error_before_anything_is_sent(
     assert run.err.strip() == f"volt: --suppression {str(missing)!r}: no such file"
     assert not missing.exists()
     assert volt_sandbox.outbox() == []
+
+
+def test_a_dry_run_shows_the_rows_the_run_would_suppress_and_sends_nothing(
+    volt_sandbox: Sandbox, volt: RunVolt, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "r.csv", [*rows(2), ("not a number", "X", "1")])
+    stops = SQLiteSuppressionList(tmp_path / "stops.db")
+    stops.opt_out(phone(301))
+
+    text = volt(
+        "send-bulk", path, "--from", FROM, "--template", TEMPLATE,
+        "--suppression", str(stops.path), "--dry-run",
+    )  # fmt: skip
+    as_json = volt(
+        "send-bulk", "--json", path, "--from", FROM, "--template", TEMPLATE,
+        "--suppression", str(stops.path), "--dry-run",
+    )  # fmt: skip
+
+    assert text.code == as_json.code == 2  # the bad number is refused; suppression is not
+    [line] = [each for each in text.out.splitlines() if phone(301) in each]
+    assert line.split()[3] == "suppressed:"
+    assert line.endswith(f"to: {phone(301)} opted out (manual); not sent")
+    summary = fields(text.out)
+    assert (summary["refused"], summary["suppressed (opted out)"]) == ("1", "1")
+    lines = [json.loads(each) for each in as_json.out.splitlines()]
+    assert [(r["to"], r["sendable"], r["suppressed"]) for r in lines[:2]] == [
+        (phone(300), True, False),
+        (phone(301), False, True),
+    ]
+    assert lines[-1]["summary"] | {"segments": 0, "ucs2": 0} == {
+        "messages": 3,
+        "sendable": 1,
+        "refused": 1,
+        "suppressed": 1,
+        "segments": 0,
+        "ucs2": 0,
+    }
+    assert volt_sandbox.outbox() == []
+
+
+def test_a_dry_run_without_suppression_keeps_its_output(
+    volt_sandbox: Sandbox, volt: RunVolt, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "r.csv", rows(1))
+    run = volt("send-bulk", "--json", path, "--from", FROM, "--template", TEMPLATE, "--dry-run")
+    assert run.code == 0, run.err
+    first, summary = (json.loads(each) for each in run.out.splitlines())
+    assert "suppressed" not in first
+    assert "suppressed" not in summary["summary"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
@@ -39,20 +40,26 @@ def test_every_send_of_a_run_asks_the_clients_shared_limiter(volt_sandbox: Sandb
     assert limiter.asked == 12
 
 
+@pytest.mark.parametrize("holder", ["client", "send_many"])
 def test_two_runs_sharing_a_redis_cap_never_exceed_it_at_the_sandbox(
-    volt_sandbox: Sandbox, redis_url: str
+    volt_sandbox: Sandbox, redis_url: str, holder: str
 ) -> None:
+    """The cap held by each run's client (``max_concurrency=``), or given to each run
+    (``send_many(concurrency=)``): a blocking and an async run, 2 in flight between them.
+    Without it each would keep 2 (``limit``) or 8 (``concurrency=8``) of its own."""
     volt_sandbox.set_faults(FaultConfig(latency=0.05))  # the fixture's reset removes it
-    cap = RedisConcurrencyLimiter(redis_url, limit=2, name="bulk")
+    cap = RedisConcurrencyLimiter(redis_url, limit=2, name=f"bulk-{holder}")
+    by_client = {"max_concurrency": cap} if holder == "client" else {}
+    by_run: dict[str, Any] = {"concurrency": 8 if holder == "client" else cap}
     results: list[object] = []
 
     def blocking_run() -> None:
-        with Volt(max_concurrency=cap) as volt:
-            results.extend(volt.send_many(outgoing(volt_sandbox, 10), concurrency=8))
+        with Volt(**by_client) as volt:
+            results.extend(volt.send_many(outgoing(volt_sandbox, 10), **by_run))
 
     async def async_run() -> None:
-        async with AsyncVolt(max_concurrency=cap) as volt:
-            run = volt.send_many(outgoing(volt_sandbox, 10), concurrency=8)
+        async with AsyncVolt(**by_client) as volt:
+            run = volt.send_many(outgoing(volt_sandbox, 10), **by_run)
             results.extend([r async for r in run])
         await cap.aclose()
 
@@ -198,34 +205,3 @@ def test_something_that_is_neither_a_number_nor_a_limiter_is_refused(
         volt.send_many([], **options)  # type: ignore[arg-type]
     assert caught.value.argument == argument
     assert str(caught.value).startswith(f"{argument}: expected {expected}, got ")
-
-
-def test_two_runs_sharing_a_redis_cap_through_send_many_never_exceed_it(
-    volt_sandbox: Sandbox, redis_url: str
-) -> None:
-    volt_sandbox.set_faults(FaultConfig(latency=0.05))
-    cap = RedisConcurrencyLimiter(redis_url, limit=2, name="send-many-cap")
-    results: list[object] = []
-
-    def blocking_run() -> None:
-        with Volt() as volt:
-            results.extend(volt.send_many(outgoing(volt_sandbox, 10), concurrency=cap))
-
-    async def async_run() -> None:
-        async with AsyncVolt() as volt:
-            results.extend(
-                [r async for r in volt.send_many(outgoing(volt_sandbox, 10), concurrency=cap)]
-            )
-        await cap.aclose()
-
-    thread = threading.Thread(target=blocking_run, daemon=True)
-    thread.start()
-    try:
-        asyncio.run(async_run())
-    finally:
-        thread.join(60)
-        cap.close()
-    assert len(results) == 20
-    traffic = volt_sandbox.traffic()
-    assert len(traffic.sends) == 20
-    assert traffic.max_in_flight <= 2  # each run alone keeps 2 in flight: 4 without the cap

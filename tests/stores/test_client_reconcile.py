@@ -6,6 +6,7 @@ drops) is uncertain; the log's records say what the webhook events said.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections import Counter
@@ -17,7 +18,7 @@ import pytest
 from tests.bulk.helpers import FlakySandbox, operation
 from volt_sdk import MessageOutcomeUnknownError, OutgoingMessage, Volt
 from volt_sdk.sandbox import Sandbox
-from volt_sdk.stores import DeliveryRecord, MemoryDeliveryLog, SQLiteDeliveryLog
+from volt_sdk.stores import DeliveryLog, DeliveryRecord, MemoryDeliveryLog, SQLiteDeliveryLog
 
 TO = "+15555550190"
 
@@ -42,6 +43,13 @@ def counting() -> Iterator[Counting]:
     transport = Counting(FlakySandbox({TO: ["store_then_drop"]}))
     yield transport
     transport.close()
+
+
+@contextlib.contextmanager
+def client(counting: Counting, log: DeliveryLog) -> Iterator[Volt]:
+    """A Volt through ``counting``, asking ``log`` first when it reconciles."""
+    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+        yield volt
 
 
 def uncertain_send(
@@ -70,7 +78,7 @@ def test_a_record_with_the_sends_reference_settles_it_without_a_scan(
     volt_sandbox: Sandbox, counting: Counting
 ) -> None:
     log = MemoryDeliveryLog()
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, volt_sandbox.numbers[0])
         [stored] = volt_sandbox.outbox()
         assert stored.passthrough == unknown.passthrough
@@ -87,7 +95,7 @@ def test_two_identical_texts_are_told_apart_by_their_reference(
     # The conversation scan cannot tell two identical texts apart; the log can.
     sender = volt_sandbox.numbers[0]
     log = MemoryDeliveryLog()
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, sender)
         other = volt.send_message(to=TO, from_=sender, body=unknown.body, passthrough="theirs")
         mine = next(m for m in volt_sandbox.outbox() if m.passthrough == unknown.passthrough)
@@ -103,7 +111,7 @@ def test_a_record_of_another_send_is_never_taken_and_the_scan_decides(
     volt_sandbox: Sandbox, counting: Counting
 ) -> None:
     log = MemoryDeliveryLog()
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, volt_sandbox.numbers[0])
         [stored] = volt_sandbox.outbox()
         log.record(record_of(volt_sandbox, stored.id, passthrough="someone-else"))
@@ -120,7 +128,7 @@ def test_without_an_echoed_reference_the_same_content_matches(
     volt_sandbox: Sandbox, counting: Counting, tmp_path: object
 ) -> None:
     log = SQLiteDeliveryLog(f"{tmp_path}/deliveries.db")
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, volt_sandbox.numbers[0])
         [stored] = volt_sandbox.outbox()
         log.record(record_of(volt_sandbox, stored.id, passthrough=None))
@@ -137,7 +145,7 @@ def test_a_record_older_than_the_attempt_is_not_the_send(
     volt_sandbox: Sandbox, counting: Counting
 ) -> None:
     log = MemoryDeliveryLog()
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, volt_sandbox.numbers[0])
         [stored] = volt_sandbox.outbox()
         old = record_of(volt_sandbox, stored.id, passthrough=None)
@@ -182,7 +190,7 @@ def test_a_record_whose_message_volt_does_not_know_leaves_it_to_the_scan(
     volt_sandbox: Sandbox, counting: Counting
 ) -> None:
     log = MemoryDeliveryLog()
-    with httpx.Client(transport=counting) as http, Volt(http_client=http, deliveries=log) as volt:
+    with client(counting, log) as volt:
         unknown = uncertain_send(volt, volt_sandbox.numbers[0])
         [stored] = volt_sandbox.outbox()
         real = record_of(volt_sandbox, stored.id, passthrough=unknown.passthrough)

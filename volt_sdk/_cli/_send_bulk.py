@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from ._arguments import count, rate
@@ -175,9 +176,11 @@ def _import_aiohttp_client() -> type[AioHttpClient]:
 
 
 def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
-    """Check and count every row; send nothing. Exit 0 when every row is sendable, else 2.
+    """Check and count every row; send nothing. Exit 0 when no row is refused, else 2.
 
-    A row is refused here exactly when the real run would refuse it (Admission).
+    A row is refused here exactly when the real run would refuse it (Admission), and
+    shown ``suppressed`` exactly when the real run would be (``--suppression``: the
+    list as it stands now), which is not a refusal.
     """
     from volt_sdk import message_segments
 
@@ -185,7 +188,8 @@ def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
     # any row is shown.
     checked.count()
     admission = Admission(region=args.region, media=checked.media)
-    messages = segments = ucs2 = 0
+    opted_out = _suppression_of(args)
+    messages = segments = ucs2 = suppressed = 0
     refused: list[tuple[str, str, str]] = []
     unlisted = 0
     if not out.as_json:
@@ -195,13 +199,18 @@ def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
         draft = checked.draft(index, row)
         info = None
         reason: str | None
+        skipped: str | None = None
         if isinstance(draft, Refusal):
             key, to, reason = draft
         else:
             key = draft.key
             to, reason = admission.check(draft)
             info = message_segments(draft.body)
-        if reason is not None:
+            if reason is None and opted_out is not None and to:
+                skipped = opted_out(to)
+        if skipped is not None:
+            suppressed += 1
+        elif reason is not None:
             if len(refused) < BULK_LISTED:
                 refused.append((key, to or "-", reason))
             else:
@@ -210,45 +219,48 @@ def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
             segments += info.segments
             ucs2 += info.encoding == "UCS-2"
         if out.as_json:
-            out.json_line(
-                {
-                    "index": index,
-                    "key": key,
-                    "to": to,
-                    "sendable": reason is None,
-                    "segments": None if info is None else info.segments,
-                    "encoding": None if info is None else info.encoding,
-                    "characters": None if info is None else info.characters,
-                    "reason": reason,
-                }
-            )
+            line: dict[str, object] = {
+                "index": index,
+                "key": key,
+                "to": to,
+                "sendable": reason is None and skipped is None,
+                "segments": None if info is None else info.segments,
+                "encoding": None if info is None else info.encoding,
+                "characters": None if info is None else info.characters,
+                "reason": reason if skipped is None else skipped,
+            }
+            if opted_out is not None:
+                line["suppressed"] = skipped is not None
+            out.json_line(line)
+        elif skipped is not None:
+            out.line(f"{key:<6} {to:<16} {'-':>8}  suppressed: {one_line(skipped, 120)}")
         elif reason is not None:
             out.line(f"{key:<6} {to or '-':<16} {'-':>8}  refused: {one_line(reason, 120)}")
         elif info is not None:
             out.line(f"{key:<6} {to:<16} {info.segments:>8}  {info.encoding}")
     refused_count = len(refused) + unlisted
     if out.as_json:
-        out.json_line(
-            {
-                "summary": {
-                    "messages": messages,
-                    "sendable": messages - refused_count,
-                    "refused": refused_count,
-                    "segments": segments,
-                    "ucs2": ucs2,
-                }
-            }
-        )
+        summary: dict[str, object] = {
+            "messages": messages,
+            "sendable": messages - refused_count - suppressed,
+            "refused": refused_count,
+            "segments": segments,
+            "ucs2": ucs2,
+        }
+        if opted_out is not None:
+            summary["suppressed"] = suppressed
+        out.json_line({"summary": summary})
     else:
         out.line()
-        out.fields(
-            [
-                ("messages", str(messages)),
-                ("segments", str(segments)),
-                ("UCS-2", f"{ucs2} message(s)"),
-                ("refused", str(refused_count)),
-            ]
-        )
+        fields = [
+            ("messages", str(messages)),
+            ("segments", str(segments)),
+            ("UCS-2", f"{ucs2} message(s)"),
+            ("refused", str(refused_count)),
+        ]
+        if opted_out is not None:
+            fields.append(("suppressed (opted out)", str(suppressed)))
+        out.fields(fields)
         if refused:
             out.line()
             out.line("rows that would be refused:")
@@ -260,3 +272,19 @@ def _dry_run(checked: BulkPlan, args: argparse.Namespace, out: Output) -> int:
             f"{refused_count} of {messages} rows would be refused; nothing was sent", 2
         )
     return 0
+
+
+def _suppression_of(args: argparse.Namespace) -> Callable[[str], str | None] | None:
+    """With ``--suppression``: the refusal of a number that opted out, as the run says it."""
+    if getattr(args, "suppression", None) is None:
+        return None
+    from volt_sdk._client._stores import refusal
+    from volt_sdk._stores import SQLiteSuppressionList
+
+    stops = SQLiteSuppressionList(args.suppression)
+
+    def check(to: str) -> str | None:
+        refused = refusal(stops, to)
+        return None if refused is None else refused.message
+
+    return check
