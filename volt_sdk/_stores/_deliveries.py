@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from volt_sdk import _concurrency
 
-from ._suppression import redis_client, text_of
+from ._suppression import REDIS_TIMEOUT, redis_client, text_of
 
 if TYPE_CHECKING:
     import redis
@@ -256,6 +256,7 @@ class RedisDeliveryLog:
 
     Args:
         client: a ``redis.Redis`` client (the ``redis`` extra); it is not closed.
+            Give it a ``socket_timeout`` (:meth:`from_url` sets one).
         prefix: the prefix of the keys: a hash per message, a key per client
             reference, a sorted set per (sender, recipient) pair.
         ttl: seconds a record is kept (keys expire by themselves).
@@ -277,10 +278,16 @@ class RedisDeliveryLog:
 
     @classmethod
     def from_url(
-        cls, url: str, *, prefix: str = "volt:deliveries:", ttl: float = DEFAULT_DELIVERY_TTL
+        cls,
+        url: str,
+        *,
+        prefix: str = "volt:deliveries:",
+        ttl: float = DEFAULT_DELIVERY_TTL,
+        timeout: float = REDIS_TIMEOUT,
     ) -> RedisDeliveryLog:
-        """A log on a new client of ``url`` (``redis://host:port/db``)."""
-        return cls(redis_client(url, "RedisDeliveryLog"), prefix=prefix, ttl=ttl)
+        """A log on a new client of ``url`` (``redis://host:port/db``), whose calls give up
+        after ``timeout`` seconds."""
+        return cls(redis_client(url, "RedisDeliveryLog", timeout), prefix=prefix, ttl=ttl)
 
     def _pair(self, from_: str, to: str) -> str:
         return f"{self._prefix}pair:{from_}|{to}"

@@ -20,6 +20,9 @@ from volt_sdk import _concurrency
 if TYPE_CHECKING:
     import redis
 
+#: Seconds a store built by ``from_url`` waits for Redis to connect or to answer.
+REDIS_TIMEOUT: Final = 2.0
+
 __all__ = [
     "MemorySuppressionList",
     "RedisSuppressionList",
@@ -212,7 +215,9 @@ class RedisSuppressionList(_Helpers):
 
     Args:
         client: a ``redis.Redis`` client (the ``redis`` extra:
-            ``pip install "volt-sdk[redis]"``); it is not closed.
+            ``pip install "volt-sdk[redis]"``); it is not closed. Give it a
+            ``socket_timeout``: a call waits on Redis as long as the client lets it
+            (:meth:`from_url` sets one).
         prefix: the prefix of the keys, one hash per number. Entries never expire:
             an opt-out stands until the recipient opts back in.
 
@@ -225,9 +230,15 @@ class RedisSuppressionList(_Helpers):
         self._record = client.register_script(_RECORD)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "volt:suppression:") -> RedisSuppressionList:
-        """A list on a new client of ``url`` (``redis://host:port/db``)."""
-        return cls(redis_client(url, "RedisSuppressionList"), prefix=prefix)
+    def from_url(
+        cls, url: str, *, prefix: str = "volt:suppression:", timeout: float = REDIS_TIMEOUT
+    ) -> RedisSuppressionList:
+        """A list on a new client of ``url`` (``redis://host:port/db``).
+
+        ``timeout``: seconds to connect and to wait for an answer; a Redis that hangs
+        is then a :class:`~volt_sdk.StoreUnavailableError`, not a send that hangs.
+        """
+        return cls(redis_client(url, "RedisSuppressionList", timeout), prefix=prefix)
 
     def record(
         self, number: str, *, opted_out: bool, at: float, keyword: str, sender: str | None = None
@@ -257,11 +268,14 @@ def text_of(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def redis_client(url: str, owner: str) -> Any:
+def redis_client(url: str, owner: str, timeout: float) -> Any:
+    """A ``redis.Redis`` of ``url`` whose every call gives up after ``timeout`` seconds."""
     try:
         import redis
     except ImportError as exc:
         raise ModuleNotFoundError(
             f'{owner} needs the redis extra: pip install "volt-sdk[redis]"', name="redis"
         ) from exc
-    return redis.Redis.from_url(url)  # pyright: ignore[reportUnknownMemberType]
+    return redis.Redis.from_url(  # pyright: ignore[reportUnknownMemberType]
+        url, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
