@@ -49,7 +49,7 @@ def test_two_runs_sharing_a_redis_cap_never_exceed_it_at_the_sandbox(
     Without it each would keep 2 (``limit``) or 8 (``concurrency=8``) of its own."""
     volt_sandbox.set_faults(FaultConfig(latency=0.05))  # the fixture's reset removes it
     cap = RedisConcurrencyLimiter(redis_url, limit=2, name=f"bulk-{holder}")
-    by_client = {"max_concurrency": cap} if holder == "client" else {}
+    by_client: dict[str, Any] = {"max_concurrency": cap} if holder == "client" else {}
     by_run: dict[str, Any] = {"concurrency": 8 if holder == "client" else cap}
     results: list[object] = []
 
