@@ -25,7 +25,7 @@ from volt_sdk._wire import may_have_reached_volt, widen_async_pool
 
 from ._base import BaseVolt
 from ._results import RESPONSE_SHAPE, found, outcome_unknown, returned
-from ._stores import check_deliveries, check_suppression, chosen, delivered_id, in_process, refusal
+from ._stores import check_deliveries, check_suppression, delivered_id, in_process, refusal
 from ._waiting import FINAL_STATUSES, Waiting, is_passing
 
 # The models (pydantic's machinery) and the paging rules are imported on first
@@ -103,9 +103,12 @@ class AsyncMessageMethods(BaseVolt):
                 :class:`AuthenticationError`, a :class:`RateLimitError`, ...).
         """
         args = self._rules.create_message(to, from_, body, media, passthrough)
-        store = chosen(suppression, self._suppression)
+        store = (
+            self._suppression  # checked when the client was built
+            if isinstance(suppression, NotGiven)
+            else check_suppression(suppression, "suppression", per_call=True)
+        )
         if store is not None:
-            store = check_suppression(store, "suppression", per_call=True)
             refused = await _concurrency.async_offload(
                 in_process(store), refusal, store, args["to"]
             )
@@ -334,9 +337,12 @@ class AsyncMessageMethods(BaseVolt):
         from ._conversations import Reconciler
 
         self._rules.reconcile(unknown, exclude_ids, clock_skew, max_pages)
-        log = chosen(deliveries, self._deliveries)
+        log = (
+            self._deliveries
+            if isinstance(deliveries, NotGiven)
+            else check_deliveries(deliveries, "deliveries", per_call=True)
+        )
         if log is not None:
-            log = check_deliveries(log, "deliveries", per_call=True)
             message_id = await _concurrency.async_offload(
                 in_process(log), delivered_id, log, unknown, exclude_ids, clock_skew
             )
@@ -433,8 +439,10 @@ class AsyncMessageMethods(BaseVolt):
             journal=journal,
             reconcile_after=reconcile_after,
             max_attempts=max_attempts,
-            suppression=check_suppression(
-                chosen(suppression, self._suppression), "suppression", per_call=True
+            suppression=(
+                self._suppression
+                if isinstance(suppression, NotGiven)
+                else check_suppression(suppression, "suppression", per_call=True)
             ),
             deadline=self._wire.policy.deadline,
             client_limiters=(self._wire.limiter, self._slots),

@@ -10,7 +10,7 @@ async client makes them through ``_concurrency.async_offload``.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from volt_sdk._errors import (
     ConfigurationError,
@@ -24,15 +24,11 @@ from volt_sdk._logs import package_logger
 # volt_sdk._stores (and sqlite3 with it) loads when a store is first given, not
 # with the client: ``from volt_sdk import Volt`` stays cheap (bench/imports.py).
 if TYPE_CHECKING:
-    from volt_sdk._config import NotGiven
     from volt_sdk._stores import DeliveryLog, DeliveryRecord, SuppressionList
-
-_S = TypeVar("_S")
 
 __all__ = [
     "check_deliveries",
     "check_suppression",
-    "chosen",
     "delivered_id",
     "in_process",
     "refusal",
@@ -80,18 +76,17 @@ def _wrong_type(
     return ConfigurationError(text)
 
 
-def chosen(given: _S | NotGiven, default: _S) -> _S:
-    """The per-call store when one was given (None included), else the client's."""
-    from volt_sdk._config import NotGiven
-
-    return default if isinstance(given, NotGiven) else given
+_memory_stores: tuple[type, ...] = ()
 
 
 def in_process(store: object) -> bool:
     """True for the in-memory stores: nothing to wait on, no worker thread needed."""
-    from volt_sdk._stores import MemoryDeliveryLog, MemorySuppressionList
+    global _memory_stores
+    if not _memory_stores:  # once: the stores load with the first one given
+        from volt_sdk._stores import MemoryDeliveryLog, MemorySuppressionList
 
-    return isinstance(store, (MemorySuppressionList, MemoryDeliveryLog))
+        _memory_stores = (MemorySuppressionList, MemoryDeliveryLog)
+    return isinstance(store, _memory_stores)
 
 
 def refusal(store: SuppressionList, to: str) -> RecipientSuppressedError | None:
