@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeAlias
 
 from volt_sdk import _concurrency
+from volt_sdk._stores._suppression import REDIS_TIMEOUT, redis_client
 
 if TYPE_CHECKING:
     import redis
@@ -235,16 +236,12 @@ class RedisDedup:
         self._release = client.register_script(_RELEASE)
 
     @classmethod
-    def from_url(cls, url: str, *, prefix: str = "volt:webhook:") -> RedisDedup:
-        """A store on a new client of ``url`` (``redis://host:port/db``)."""
-        try:
-            import redis
-        except ImportError as exc:
-            raise ModuleNotFoundError(
-                'RedisDedup needs the redis extra: pip install "volt-sdk[redis]"', name="redis"
-            ) from exc
-        client = redis.Redis.from_url(url)  # pyright: ignore[reportUnknownMemberType]
-        return cls(client, prefix=prefix)
+    def from_url(
+        cls, url: str, *, prefix: str = "volt:webhook:", timeout: float = REDIS_TIMEOUT
+    ) -> RedisDedup:
+        """A store on a new client of ``url`` (``redis://host:port/db``) whose calls give up
+        after ``timeout`` seconds: a Redis that hangs answers 503, not a request that hangs."""
+        return cls(redis_client(url, "RedisDedup", timeout), prefix=prefix)
 
     def claim(self, event_id: str, token: str, lease: float) -> ClaimResult:
         """See :meth:`DedupStore.claim`."""
