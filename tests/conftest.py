@@ -6,9 +6,9 @@ import pytest
 
 from .clock import FakeClock
 from .payloads import TOKEN
-from .redis_server import redis_server, redis_url
+from .redis_server import redis_server, redis_url, silent_redis_url
 
-__all__ = ["redis_server", "redis_url"]  # fixtures: a real redis-server on loopback
+__all__ = ["redis_server", "redis_url", "silent_redis_url"]  # fixtures: redis on loopback
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,29 @@ def redis_url(redis_server: RedisServer) -> str:
     """The URL of an empty database on the session's redis-server."""
     redis_server.flush()
     return redis_server.url
+
+
+@pytest.fixture
+def silent_redis_url() -> Iterator[str]:
+    """The URL of a "Redis" that accepts connections and never answers: what a hung server
+    looks like to a client (its calls must time out, not wait forever)."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        yield f"redis://127.0.0.1:{silent.getsockname()[1]}/0"
+
+
+def finishes(call: Callable[[], object], within: float = 30.0) -> BaseException | None:
+    """What ``call`` raised (None if nothing), run in a thread; fails the test if it is still
+    running after ``within`` seconds (a hang, where a timeout was promised)."""
+    raised: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as error:
+            raised.append(error)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(within)
+    assert not worker.is_alive(), f"still waiting after {within:g} s: it hung"
+    return raised[0] if raised else None

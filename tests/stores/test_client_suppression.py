@@ -6,15 +6,14 @@ Against the sandbox, on both clients: what matters is what reached it.
 from __future__ import annotations
 
 import contextlib
-import socket
 import sqlite3
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.client.both import CLIENTS, close, resolve
+from tests.redis_server import finishes
 from volt_sdk import (
     AsyncVolt,
     ConfigurationError,
@@ -250,30 +249,19 @@ def test_send_many_with_an_unreadable_list_sends_nothing_and_fails_after_retries
 
 
 def test_a_redis_that_hangs_is_a_store_error_not_a_send_that_hangs(
-    volt_sandbox: Sandbox,
+    volt_sandbox: Sandbox, silent_redis_url: str
 ) -> None:
     """``from_url`` gives its client a socket timeout: a Redis that accepts the connection and
     never answers fails the send closed instead of holding it forever."""
     from volt_sdk.stores import RedisSuppressionList
 
-    silent = socket.create_server(("127.0.0.1", 0))  # accepts (backlog), never answers
-    port = silent.getsockname()[1]
-    outcome: list[BaseException] = []
+    store = RedisSuppressionList.from_url(silent_redis_url, timeout=0.2)
 
     def send() -> None:
-        store = RedisSuppressionList.from_url(f"redis://127.0.0.1:{port}/0", timeout=0.2)
         with Volt(suppression=store) as volt:
-            try:
-                volt.send_message(to=OTHER, from_=volt_sandbox.numbers[0], body="Hi")
-            except BaseException as error:
-                outcome.append(error)
+            volt.send_message(to=OTHER, from_=volt_sandbox.numbers[0], body="Hi")
 
-    worker = threading.Thread(target=send, daemon=True)
-    worker.start()
-    worker.join(30)
-    silent.close()
-    assert not worker.is_alive(), "the send hung on a silent Redis"
-    [error] = outcome
+    error = finishes(send)
     assert isinstance(error, StoreUnavailableError)
     assert error.store == "RedisSuppressionList"
     assert "TimeoutError" in str(error)

@@ -12,6 +12,7 @@ import pytest
 import redis
 
 from tests.clock import FakeClock
+from tests.redis_server import finishes
 from volt_sdk.webhooks import (
     ClaimResult,
     DedupStore,
@@ -163,28 +164,13 @@ def test_sqlite_claims_are_atomic_across_processes(tmp_path: Path) -> None:
     assert results == ["claimed"] + ["in_flight"] * 5
 
 
-def test_a_redis_built_from_a_url_that_hangs_times_out_instead_of_holding_the_request() -> None:
+def test_a_redis_built_from_a_url_that_hangs_times_out_instead_of_holding_the_request(
+    silent_redis_url: str,
+) -> None:
     """The receiver answers a failing store with 503 (Volt retries); a store that never
     answers would hold the request instead, so ``from_url`` sets a socket timeout."""
-    import socket
-    import threading
-
     import redis
 
-    silent = socket.create_server(("127.0.0.1", 0))  # accepts (backlog), never answers
-    store = RedisDedup.from_url(f"redis://127.0.0.1:{silent.getsockname()[1]}/0", timeout=0.2)
-    raised: list[BaseException] = []
-
-    def claim() -> None:
-        try:
-            store.claim("evt_1", "token", 60.0)
-        except BaseException as error:
-            raised.append(error)
-
-    worker = threading.Thread(target=claim, daemon=True)
-    worker.start()
-    worker.join(30)
-    silent.close()
-    assert not worker.is_alive(), "the claim hung on a silent Redis"
-    [error] = raised
+    store = RedisDedup.from_url(silent_redis_url, timeout=0.2)
+    error = finishes(lambda: store.claim("evt_1", "token", 60.0))
     assert isinstance(error, redis.TimeoutError)
