@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Final
 from volt_sdk._config import is_finite_number
 from volt_sdk._errors import ConfigurationError, ValidationError
 from volt_sdk._wire._limits import LEASE_SLACK, shared_limiter
+from volt_sdk._wire._retry import DEFAULT_DEADLINE
 
 if TYPE_CHECKING:
     from volt_sdk._stores import SuppressionList
@@ -50,7 +51,7 @@ def check_options(
     reconcile_after: float,
     max_attempts: int,
     suppression: SuppressionList | None = None,
-    deadline: float = 60.0,
+    deadline: float = DEFAULT_DEADLINE,
     client_limiters: tuple[object, ...] = (),
 ) -> BulkOptions:
     """The options, or a :class:`ValidationError` naming the bad one (before anything runs).
